@@ -1,0 +1,156 @@
+package io.lora4j.core.model;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The LLaMA forward pass with ND4J ops, in fp32 over frozen weights held as fp32, fp16 or bf16.
+ *
+ * <pre>
+ * h = Embed[tokens]
+ * per layer:  h += Wo · Attention(RoPE(Wq·RMSNorm(h)), RoPE(Wk·RMSNorm(h)), Wv·RMSNorm(h))
+ *             h += Wdown · (silu(Wgate·RMSNorm(h)) ⊙ Wup·RMSNorm(h))
+ * logits = Wout · RMSNorm(h)
+ * </pre>
+ *
+ * Projections go through {@link Linear}, created by a {@link LinearFactory}: the model knows nothing of LoRA.
+ */
+public final class LlamaModel {
+    private final LlamaConfig config;
+    private final LlamaWeights weights;
+    private final List<Map<Projection, Linear>> linears;
+    private final Linear output;
+    private boolean emulateF16KvCache;
+
+    public LlamaModel(LlamaConfig config, LlamaWeights weights) {
+        this(config, weights, LinearFactory.FROZEN);
+    }
+
+    public LlamaModel(LlamaConfig config, LlamaWeights weights, LinearFactory factory) {
+        this.config = config;
+        this.weights = weights;
+        this.linears = new ArrayList<>(config.nLayers());
+        for (int l = 0; l < config.nLayers(); l++) {
+            Map<Projection, Linear> m = new EnumMap<>(Projection.class);
+            for (Projection p : Projection.values()) {
+                m.put(p, factory.create(l, p, new FrozenLinear(weights.layers().get(l).w(p))));
+            }
+            linears.add(m);
+        }
+        this.output = new FrozenLinear(weights.output());
+    }
+
+    /**
+     * Round attention operands to fp16 as llama.cpp's default f16 KV cache does. Off by default (training and
+     * lora4j's own inference run fully in fp32); on, logits follow llama.cpp's more closely.
+     */
+    public LlamaModel emulateF16KvCache(boolean on) {
+        this.emulateF16KvCache = on;
+        return this;
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public LlamaWeights weights() {
+        return weights;
+    }
+
+    public Linear linear(int layer, Projection p) {
+        return linears.get(layer).get(p);
+    }
+
+    /** Everything the backward pass needs from one block's forward pass. Shapes use N = B·T rows. */
+    public record LayerCache(
+            INDArray x,          // (N, d) block input
+            INDArray rstdAttn,   // (N, 1)
+            INDArray xnAttn,     // (N, d) input of q/k/v
+            CausalAttention.Cache attention,
+            INDArray attnOut,    // (N, H·hd) input of o_proj
+            INDArray xMid,       // (N, d) after the attention residual
+            INDArray rstdFfn,    // (N, 1)
+            INDArray xnFfn,      // (N, d) input of gate/up
+            INDArray gate,       // (N, f)
+            INDArray up,         // (N, f)
+            INDArray act) {}     // (N, f) input of down_proj
+
+    /** The result of a forward pass; the caches are present only when requested. */
+    public record Forward(int batch, int seqLen, INDArray logits, List<LayerCache> layers, INDArray xFinal, INDArray rstdFinal, INDArray xnFinal, Rope rope) {}
+
+    /** Logits (B·T, V) for a batch of equal-length sequences, each evaluated from position 0. */
+    public INDArray logits(int[][] tokens) {
+        return forward(tokens, false).logits();
+    }
+
+    public Forward forward(int[][] tokens, boolean keepCaches) {
+        int B = tokens.length, T = tokens[0].length;
+        int[] flat = new int[B * T];
+        for (int b = 0; b < B; b++) {
+            if (tokens[b].length != T) throw new IllegalArgumentException("all sequences in a batch must have the same length");
+            System.arraycopy(tokens[b], 0, flat, b * T, T);
+        }
+        for (int id : flat) {
+            if (id < 0 || id >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+            }
+        }
+        Rope rope = Rope.forPositions(0, T, config.headDim(), config.ropeTheta());
+        INDArray h = embed(flat);
+        List<LayerCache> caches = keepCaches ? new ArrayList<>(config.nLayers()) : null;
+        for (int l = 0; l < config.nLayers(); l++) {
+            h = block(l, B, T, h, rope, caches);
+        }
+        INDArray rstd = RmsNorm.rstd(h, config.rmsNormEps());
+        INDArray xn = RmsNorm.forward(h, rstd, weights.outputNorm());
+        INDArray logits = output.forward(xn);
+        return keepCaches ? new Forward(B, T, logits, caches, h, rstd, xn, rope) : new Forward(B, T, logits, null, null, null, null, rope);
+    }
+
+    /** Embedding rows (N, d) in fp32. */
+    public INDArray embed(int[] ids) {
+        INDArray rows = weights.tokenEmbedding().getRows(ids);
+        return rows.dataType() == DataType.FLOAT ? rows : rows.castTo(DataType.FLOAT);
+    }
+
+    private INDArray block(int l, int B, int T, INDArray x, Rope rope, List<LayerCache> caches) {
+        LlamaWeights.Layer w = weights.layers().get(l);
+        Map<Projection, Linear> lin = linears.get(l);
+        float eps = config.rmsNormEps();
+
+        INDArray rstdAttn = RmsNorm.rstd(x, eps);
+        INDArray xnAttn = RmsNorm.forward(x, rstdAttn, w.attnNorm());
+        INDArray q = lin.get(Projection.Q).forward(xnAttn);
+        INDArray k = lin.get(Projection.K).forward(xnAttn);
+        INDArray v = lin.get(Projection.V).forward(xnAttn);
+        CausalAttention.Cache[] attnCache = caches != null ? new CausalAttention.Cache[1] : null;
+        INDArray attnOut = CausalAttention.forward(config, B, T, q, k, v, rope, emulateF16KvCache, attnCache);
+        INDArray xMid = lin.get(Projection.O).forward(attnOut).addi(x);
+
+        INDArray rstdFfn = RmsNorm.rstd(xMid, eps);
+        INDArray xnFfn = RmsNorm.forward(xMid, rstdFfn, w.ffnNorm());
+        INDArray gate = lin.get(Projection.GATE).forward(xnFfn);
+        INDArray up = lin.get(Projection.UP).forward(xnFfn);
+        INDArray act = SwiGlu.forward(gate, up);
+        INDArray out = lin.get(Projection.DOWN).forward(act).addi(xMid);
+
+        if (caches != null) {
+            caches.add(new LayerCache(x, rstdAttn, xnAttn, attnCache[0], attnOut, xMid, rstdFfn, xnFfn, gate, up, act));
+        }
+        return out;
+    }
+
+    /** Convenience for tests and tools: logits as a float[B·T][V] matrix. */
+    public static float[][] toRows(INDArray logits) {
+        return logits.toFloatMatrix();
+    }
+
+    static INDArray zeros(long... shape) {
+        return Nd4j.zeros(DataType.FLOAT, shape);
+    }
+}

@@ -1,0 +1,72 @@
+package io.lora4j.core.model;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Rotary position embedding in Hugging Face's rotate-half layout: dimension i of a head is paired with i + hd/2
+ * (weights loaded from GGUF or llama2.c are permuted to this layout, see {@link QkPermutation}).
+ * out₁ = x₁·cos − x₂·sin, out₂ = x₂·cos + x₁·sin with angle p·θ^(−2i/hd).
+ */
+public final class Rope {
+    private final INDArray cos; // (T, hd/2)
+    private final INDArray sin; // (T, hd/2)
+    private final int half;
+
+    private Rope(INDArray cos, INDArray sin, int half) {
+        this.cos = cos;
+        this.sin = sin;
+        this.half = half;
+    }
+
+    /**
+     * Tables for positions start .. start+length-1, computed as ggml does (float angle p·s^i with
+     * s = θ^(−2/hd) applied by repeated multiplication), so logits match llama.cpp's to the last bits.
+     */
+    public static Rope forPositions(int start, int length, int headDim, float theta) {
+        int half = headDim / 2;
+        float scale = (float) Math.pow(theta, -2.0 / headDim);
+        float[] c = new float[length * half], s = new float[length * half];
+        for (int t = 0; t < length; t++) {
+            float angle = start + t;
+            for (int i = 0; i < half; i++) {
+                c[t * half + i] = (float) Math.cos(angle);
+                s[t * half + i] = (float) Math.sin(angle);
+                angle *= scale;
+            }
+        }
+        return new Rope(Nd4j.create(c, new long[] {length, half}, 'c'), Nd4j.create(s, new long[] {length, half}, 'c'), half);
+    }
+
+    /** x (B, T, heads, hd) → rotated copy. */
+    public INDArray forward(INDArray x) {
+        return rotate(x, false);
+    }
+
+    /** The backward of a rotation is the rotation by the negative angle. */
+    public INDArray backward(INDArray dy) {
+        return rotate(dy, true);
+    }
+
+    private INDArray rotate(INDArray x, boolean inverse) {
+        long T = x.size(1);
+        INDArray c = cos.reshape(1, T, 1, half);
+        INDArray s = sin.reshape(1, T, 1, half);
+        INDArray x1 = x.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, half));
+        INDArray x2 = x.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(half, 2 * half));
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
+        INDArray o1 = x1.mul(c), o2 = x2.mul(c);
+        if (inverse) {
+            o1.addi(x2.mul(s));
+            o2.subi(x1.mul(s));
+        } else {
+            o1.subi(x2.mul(s));
+            o2.addi(x1.mul(s));
+        }
+        out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, half)).assign(o1);
+        out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(half, 2 * half)).assign(o2);
+        return out;
+    }
+}
