@@ -66,6 +66,11 @@ public final class LlamaModel {
         return linears.get(layer).get(p);
     }
 
+    /** The output projection (V, d) applied to the final normalized hidden state. */
+    public Linear outputLinear() {
+        return output;
+    }
+
     /** Everything the backward pass needs from one block's forward pass. Shapes use N = B·T rows. */
     public record LayerCache(
             INDArray x,          // (N, d) block input
