@@ -27,7 +27,7 @@ public final class CausalAttention {
     public record Cache(INDArray q, INDArray k, INDArray v, INDArray p) {}
 
     static INDArray roundToHalf(INDArray a) {
-        return a.castTo(DataType.HALF).castTo(DataType.FLOAT);
+        return a.castTo(DataType.HALF).castTo(a.dataType());
     }
 
     /** Additive causal mask (g·T, T): 0 where key ≤ query position, a huge negative number elsewhere. */
@@ -56,14 +56,14 @@ public final class CausalAttention {
             vh = roundToHalf(vh);
         }
 
-        INDArray scores = Nd4j.createUninitialized(DataType.FLOAT, B, Hkv, (long) g * T, T);
+        INDArray scores = Nd4j.createUninitialized(q.dataType(), B, Hkv, (long) g * T, T);
         Nd4j.matmul(qh, kh, scores, false, true, false);
-        scores.muli(1.0 / Math.sqrt(hd)).addi(mask(g, T).reshape(1, 1, (long) g * T, T));
-        INDArray p = Nd4j.createUninitialized(DataType.FLOAT, scores.shape());
+        scores.muli(1.0 / Math.sqrt(hd)).addi(mask(g, T).castTo(q.dataType()).reshape(1, 1, (long) g * T, T));
+        INDArray p = Nd4j.createUninitialized(q.dataType(), scores.shape());
         Nd4j.exec(new SoftMax(scores, p, 3));
         if (f16Cache) p = roundToHalf(p); // …and the probabilities to f16 for the product with the f16 V cache
 
-        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, B, Hkv, (long) g * T, hd);
+        INDArray out = Nd4j.createUninitialized(q.dataType(), B, Hkv, (long) g * T, hd);
         Nd4j.matmul(p, vh, out, false, false, false);
         if (cacheOut != null) cacheOut[0] = new Cache(qh, kh, vh, p);
         return out.reshape('c', B, H, T, hd).permute(0, 2, 1, 3).dup('c').reshape('c', (long) B * T, (long) H * hd);

@@ -4,7 +4,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** A base-model projection with a frozen weight (out, in) held in fp32, fp16 or bf16; computes in fp32. */
+/** A base-model projection with a frozen weight (out, in) held in fp32, fp16 or bf16; computes in the activations' type (fp32, or fp64 in gradient checks). */
 public final class FrozenLinear implements Linear {
     private final INDArray weight; // (out, in)
 
@@ -17,9 +17,9 @@ public final class FrozenLinear implements Linear {
         return weight;
     }
 
-    /** The weight as fp32 (a temporary copy when it is stored in half precision). */
-    public INDArray weightF32() {
-        return weight.dataType() == DataType.FLOAT ? weight : weight.castTo(DataType.FLOAT);
+    /** The weight in the compute type {@code type} (a temporary copy when it is stored in half precision). */
+    public INDArray weightAs(DataType type) {
+        return weight.dataType() == type ? weight : weight.castTo(type);
     }
 
     @Override
@@ -34,15 +34,15 @@ public final class FrozenLinear implements Linear {
 
     @Override
     public INDArray forward(INDArray x) {
-        INDArray y = Nd4j.createUninitialized(DataType.FLOAT, x.size(0), weight.size(0));
-        Nd4j.gemm(x, weightF32(), y, false, true, 1.0, 0.0);
+        INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), weight.size(0));
+        Nd4j.gemm(x, weightAs(x.dataType()), y, false, true, 1.0, 0.0);
         return y;
     }
 
     @Override
     public INDArray backward(INDArray x, INDArray dy) {
-        INDArray dx = Nd4j.createUninitialized(DataType.FLOAT, dy.size(0), weight.size(1));
-        Nd4j.gemm(dy, weightF32(), dx, false, false, 1.0, 0.0);
+        INDArray dx = Nd4j.createUninitialized(dy.dataType(), dy.size(0), weight.size(1));
+        Nd4j.gemm(dy, weightAs(dy.dataType()), dx, false, false, 1.0, 0.0);
         return dx;
     }
 }

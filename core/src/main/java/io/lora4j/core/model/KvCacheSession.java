@@ -25,8 +25,8 @@ public final class KvCacheSession {
         this.c = model.config();
         this.maxTokens = maxTokens;
         for (int l = 0; l < c.nLayers(); l++) {
-            keys.add(Nd4j.zeros(DataType.FLOAT, c.nKvHeads(), maxTokens, c.headDim()));
-            values.add(Nd4j.zeros(DataType.FLOAT, c.nKvHeads(), maxTokens, c.headDim()));
+            keys.add(Nd4j.zeros(model.computeType(), c.nKvHeads(), maxTokens, c.headDim()));
+            values.add(Nd4j.zeros(model.computeType(), c.nKvHeads(), maxTokens, c.headDim()));
         }
     }
 
@@ -51,7 +51,7 @@ public final class KvCacheSession {
             INDArray kPast = keys.get(l).get(NDArrayIndex.all(), NDArrayIndex.interval(0, pos + 1), NDArrayIndex.all()).dup('c');
             INDArray vPast = values.get(l).get(NDArrayIndex.all(), NDArrayIndex.interval(0, pos + 1), NDArrayIndex.all()).dup('c');
             INDArray scores = Nd4j.matmul(q, kPast, null, false, true, false).muli(1.0 / Math.sqrt(hd)); // (Hkv, g, pos+1)
-            INDArray p = Nd4j.createUninitialized(DataType.FLOAT, scores.shape());
+            INDArray p = Nd4j.createUninitialized(scores.dataType(), scores.shape());
             Nd4j.exec(new SoftMax(scores, p, 2));
             INDArray attn = Nd4j.matmul(p, vPast, null, false, false, false).reshape('c', 1, (long) H * hd);
             x = model.linear(l, Projection.O).forward(attn).addi(x);

@@ -117,10 +117,15 @@ public final class LlamaModel {
         return keepCaches ? new Forward(B, T, logits, caches, h, rstd, xn, rope) : new Forward(B, T, logits, null, null, null, null, rope);
     }
 
-    /** Embedding rows (N, d) in fp32. */
+    /** The type activations are computed in: fp32, or fp64 when the weights are fp64 (gradient checks). */
+    public DataType computeType() {
+        return weights.weightType() == DataType.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
+    }
+
+    /** Embedding rows (N, d) in the compute type. */
     public INDArray embed(int[] ids) {
         INDArray rows = weights.tokenEmbedding().getRows(ids);
-        return rows.dataType() == DataType.FLOAT ? rows : rows.castTo(DataType.FLOAT);
+        return rows.dataType() == computeType() ? rows : rows.castTo(computeType());
     }
 
     private INDArray block(int l, int B, int T, INDArray x, Rope rope, List<LayerCache> caches) {
@@ -153,9 +158,5 @@ public final class LlamaModel {
     /** Convenience for tests and tools: logits as a float[B·T][V] matrix. */
     public static float[][] toRows(INDArray logits) {
         return logits.toFloatMatrix();
-    }
-
-    static INDArray zeros(long... shape) {
-        return Nd4j.zeros(DataType.FLOAT, shape);
     }
 }

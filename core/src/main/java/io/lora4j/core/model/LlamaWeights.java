@@ -41,15 +41,15 @@ public record LlamaWeights(INDArray tokenEmbedding, List<Layer> layers, INDArray
         List<Layer> layers = new ArrayList<>(c.nLayers());
         for (int l = 0; l < c.nLayers(); l++) {
             String prefix = "model.layers." + l + ".";
-            INDArray attnNorm = vector(source, prefix + "input_layernorm.weight", c.dim());
-            INDArray ffnNorm = vector(source, prefix + "post_attention_layernorm.weight", c.dim());
+            INDArray attnNorm = vector(source, prefix + "input_layernorm.weight", c.dim(), weightType);
+            INDArray ffnNorm = vector(source, prefix + "post_attention_layernorm.weight", c.dim(), weightType);
             Map<Projection, INDArray> proj = new EnumMap<>(Projection.class);
             for (Projection p : Projection.values()) {
                 proj.put(p, matrix(source, p.hfWeightName(l), p.outFeatures(c), p.inFeatures(c), weightType));
             }
             layers.add(new Layer(attnNorm, proj, ffnNorm));
         }
-        INDArray outputNorm = vector(source, "model.norm.weight", c.dim());
+        INDArray outputNorm = vector(source, "model.norm.weight", c.dim(), weightType);
         INDArray output = c.tiedEmbeddings() ? embedding : matrix(source, "lm_head.weight", c.vocabSize(), c.dim(), weightType);
         return new LlamaWeights(embedding, layers, outputNorm, output);
     }
@@ -60,7 +60,9 @@ public record LlamaWeights(INDArray tokenEmbedding, List<Layer> layers, INDArray
         return type == DataType.FLOAT ? a : a.castTo(type);
     }
 
-    private static INDArray vector(WeightSource s, String name, int n) throws IOException {
-        return Nd4j.create(s.read(name, n), new long[] {n}, 'c');
+    /** Norm weights stay fp32 (fp64 only for gradient checks). */
+    private static INDArray vector(WeightSource s, String name, int n, DataType weightType) throws IOException {
+        INDArray v = Nd4j.create(s.read(name, n), new long[] {n}, 'c');
+        return weightType == DataType.DOUBLE ? v.castTo(DataType.DOUBLE) : v;
     }
 }

@@ -7,6 +7,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 public final class RmsNorm {
     private RmsNorm() {}
 
+    private static INDArray like(INDArray w, INDArray x) {
+        return w.dataType() == x.dataType() ? w : w.castTo(x.dataType());
+    }
+
     /** Returns rstd (N, 1) = 1/sqrt(mean(x²)+ε); writes nothing else. */
     public static INDArray rstd(INDArray x, float eps) {
         INDArray ms = x.mul(x).mean(true, 1); // (N, 1)
@@ -15,7 +19,7 @@ public final class RmsNorm {
 
     /** y (N, d) = x ⊙ rstd ⊙ w. */
     public static INDArray forward(INDArray x, INDArray rstd, INDArray w) {
-        return x.mulColumnVector(rstd).muliRowVector(w);
+        return x.mulColumnVector(rstd).muliRowVector(like(w, x));
     }
 
     /**
@@ -23,7 +27,7 @@ public final class RmsNorm {
      * dx = r ⊙ (w ⊙ dy) − x ⊙ r³ ⊙ mean(x ⊙ w ⊙ dy); dw = Σ_rows dy ⊙ x ⊙ r (only when dw != null, accumulated).
      */
     public static INDArray backward(INDArray dy, INDArray x, INDArray rstd, INDArray w, INDArray dw) {
-        INDArray wdy = dy.mulRowVector(w);                       // (N, d)
+        INDArray wdy = dy.mulRowVector(like(w, dy));                       // (N, d)
         INDArray dot = wdy.mul(x).mean(true, 1);                  // (N, 1) mean(x·w·dy)
         INDArray r3 = rstd.mul(rstd).muli(rstd);                  // (N, 1)
         INDArray dx = wdy.muliColumnVector(rstd).subi(x.mulColumnVector(r3.muli(dot)));

@@ -52,11 +52,11 @@ public final class Rope {
 
     private INDArray rotate(INDArray x, boolean inverse) {
         long T = x.size(1);
-        INDArray c = cos.reshape(1, T, 1, half);
-        INDArray s = sin.reshape(1, T, 1, half);
+        INDArray c = cos.castTo(x.dataType()).reshape(1, T, 1, half);
+        INDArray s = sin.castTo(x.dataType()).reshape(1, T, 1, half);
         INDArray x1 = x.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, half));
         INDArray x2 = x.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(half, 2 * half));
-        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
+        INDArray out = Nd4j.createUninitialized(x.dataType(), x.shape());
         INDArray o1 = x1.mul(c), o2 = x2.mul(c);
         if (inverse) {
             o1.addi(x2.mul(s));

@@ -1,0 +1,81 @@
+package io.lora4j.core.model;
+
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The explicit backward pass of {@link LlamaModel}: the forward's op list in reverse, each op's backward beside it.
+ * Activation gradients always flow; parameter gradients go only where they are trainable (the {@link Linear}s decide
+ * for projections, the {@link GradientSink} for embeddings, norms and the output matrix).
+ */
+public final class LlamaBackward {
+    private LlamaBackward() {}
+
+    /** Runs the backward from dLogits (N, V) through a forward pass that kept its caches. */
+    public static void backward(LlamaModel model, LlamaModel.Forward fwd, int[][] tokens, INDArray dLogits, GradientSink sink) {
+        if (fwd.layers() == null) throw new IllegalStateException("backward needs a forward pass run with keepCaches = true");
+        LlamaConfig c = model.config();
+        LlamaWeights w = model.weights();
+        int B = fwd.batch(), T = fwd.seqLen();
+
+        // forward: logits = xnFinal · Woutᵀ
+        INDArray dWout = sink.gradient(c.tiedEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
+        if (dWout != null) dWout.addi(dLogits.transpose().mmul(fwd.xnFinal()).castTo(dWout.dataType()));
+        INDArray dxn = model.outputLinear().backward(fwd.xnFinal(), dLogits);
+        // forward: xnFinal = RMSNorm(h)
+        INDArray dh = RmsNorm.backward(dxn, fwd.xFinal(), fwd.rstdFinal(), w.outputNorm(), sink.gradient("model.norm.weight"));
+
+        for (int l = c.nLayers() - 1; l >= 0; l--) {
+            dh = blockBackward(model, l, B, T, fwd.layers().get(l), fwd.rope(), dh, sink);
+        }
+
+        // forward: h = Embed[tokens] → scatter-add rows
+        INDArray dEmb = sink.gradient("model.embed_tokens.weight");
+        if (dEmb != null) {
+            int row = 0;
+            for (int[] seq : tokens) {
+                for (int id : seq) {
+                    INDArray r = dEmb.getRow(id);
+                    r.addi(dh.getRow(row++).castTo(dEmb.dataType()));
+                }
+            }
+        }
+    }
+
+    private static INDArray blockBackward(LlamaModel model, int l, int B, int T, LlamaModel.LayerCache k, Rope rope, INDArray dOut, GradientSink sink) {
+        LlamaConfig c = model.config();
+        LlamaWeights.Layer w = model.weights().layers().get(l);
+        String prefix = "model.layers." + l + ".";
+        Linear q = model.linear(l, Projection.Q), kp = model.linear(l, Projection.K), v = model.linear(l, Projection.V);
+        Linear o = model.linear(l, Projection.O), gate = model.linear(l, Projection.GATE);
+        Linear up = model.linear(l, Projection.UP), down = model.linear(l, Projection.DOWN);
+
+        // forward: out = down(act) + xMid
+        INDArray dAct = down.backward(k.act(), dOut);
+        // forward: act = silu(gate) ⊙ up
+        INDArray[] dGateUp = SwiGlu.backward(dAct, k.gate(), k.up());
+        // forward: gate = Wgate·xnFfn, up = Wup·xnFfn
+        INDArray dxnFfn = gate.backward(k.xnFfn(), dGateUp[0]).addi(up.backward(k.xnFfn(), dGateUp[1]));
+        // forward: xnFfn = RMSNorm(xMid)
+        INDArray dxMid = RmsNorm.backward(dxnFfn, k.xMid(), k.rstdFfn(), w.ffnNorm(), sink.gradient(prefix + "post_attention_layernorm.weight"))
+                .addi(dOut);
+
+        // forward: xMid = o(attnOut) + x
+        INDArray dAttn = o.backward(k.attnOut(), dxMid);
+        INDArray[] dqkv = CausalAttention.backward(c, B, T, dAttn, rope, k.attention());
+        INDArray dxnAttn = q.backward(k.xnAttn(), dqkv[0]).addi(kp.backward(k.xnAttn(), dqkv[1])).addi(v.backward(k.xnAttn(), dqkv[2]));
+        // forward: xnAttn = RMSNorm(x)
+        return RmsNorm.backward(dxnAttn, k.x(), k.rstdAttn(), w.attnNorm(), sink.gradient(prefix + "input_layernorm.weight"))
+                .addi(dxMid);
+    }
+
+    /** Convenience for full fine-tuning and tests: a sink that hands out zeroed buffers for the named tensors. */
+    public static GradientSink buffers(Map<String, INDArray> grads) {
+        return grads::get;
+    }
+
+    static INDArray zerosLike(INDArray a) {
+        return Nd4j.zeros(a.dataType(), a.shape());
+    }
+}

@@ -1,0 +1,56 @@
+package io.lora4j.core.model;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/** Small random LLaMA models for unit tests (no fixtures needed). */
+public final class TinyModels {
+    private TinyModels() {}
+
+    /** d 16, H 4, Hkv 2 (GQA), hd 4, f 24, V 23, L layers. */
+    public static LlamaConfig config(int layers, boolean tied) {
+        return new LlamaConfig(16, 24, layers, 4, 2, 4, 23, 64, 1e-5f, 10000f, tied);
+    }
+
+    /** A source of random weights: Gaussian with std 0.3, norm weights around 1. */
+    public static WeightSource randomSource(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Map<String, float[]> cache = new HashMap<>();
+        return new WeightSource() {
+            @Override
+            public float[] read(String name, long... shape) {
+                return cache.computeIfAbsent(name, n -> {
+                    long size = 1;
+                    for (long s : shape) size *= s;
+                    float[] v = new float[(int) size];
+                    boolean norm = n.contains("norm");
+                    for (int i = 0; i < v.length; i++) v[i] = (float) (norm ? 1 + 0.1 * r.nextGaussian() : 0.3 * r.nextGaussian());
+                    return v;
+                });
+            }
+
+            @Override
+            public boolean contains(String name) {
+                return true;
+            }
+
+            @Override
+            public String describe() {
+                return "random(" + seed + ")";
+            }
+        };
+    }
+
+    public static LlamaModel model(LlamaConfig c, long seed, DataType type, LinearFactory factory) throws Exception {
+        return new LlamaModel(c, LlamaWeights.load(c, randomSource(seed), type), factory);
+    }
+
+    public static int[][] tokens(LlamaConfig c, int B, int T, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int[][] t = new int[B][T];
+        for (int[] row : t) for (int i = 0; i < T; i++) row[i] = r.nextInt(c.vocabSize());
+        return t;
+    }
+}
