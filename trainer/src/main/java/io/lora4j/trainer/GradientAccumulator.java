@@ -1,11 +1,13 @@
 package io.lora4j.trainer;
 
+import io.lora4j.core.compute.Workspaces;
 import io.lora4j.core.model.CausalLmLoss;
 import io.lora4j.core.model.LlamaBackward;
 import io.lora4j.core.model.LlamaModel;
 import io.lora4j.trainer.data.MicroBatch;
 import io.lora4j.trainer.params.TrainableParameters;
 import java.util.List;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 
 /**
  * Forward + backward over this worker's micro-batches of one global batch, accumulating into the flat gradient.
@@ -32,6 +34,12 @@ public final class GradientAccumulator {
      */
     public static Totals accumulate(TrainableParameters params, List<MicroBatch> micros, long globalTokens, long dropoutSeed,
                                     int firstMicroIndex, int microStride) {
+        return accumulate(params, micros, globalTokens, dropoutSeed, firstMicroIndex, microStride, false);
+    }
+
+    /** As above; with {@code recompute} each block's activations are recomputed in the backward pass. */
+    public static Totals accumulate(TrainableParameters params, List<MicroBatch> micros, long globalTokens, long dropoutSeed,
+                                    int firstMicroIndex, int microStride, boolean recompute) {
         LlamaModel model = params.model();
         double lossSum = 0;
         long tokens = 0, real = 0;
@@ -40,12 +48,14 @@ public final class GradientAccumulator {
             real += mb.realTokens();
             if (mb.countedTokens() == 0) continue;
             params.setMode(true, dropoutSeed + firstMicroIndex + (long) i * microStride);
-            LlamaModel.Forward fwd = model.forward(mb.tokens(), true);
-            CausalLmLoss.Result res = CausalLmLoss.compute(fwd.logits(), mb.labels(), true);
-            res.dLogits().muli((double) res.count() / globalTokens);
-            LlamaBackward.backward(model, fwd, mb.tokens(), res.dLogits(), params.sink());
-            lossSum += res.loss() * res.count();
-            tokens += res.count();
+            try (MemoryWorkspace ws = Workspaces.step("lora4j-train")) {
+                LlamaModel.Forward fwd = model.forward(mb.tokens(), true, recompute);
+                CausalLmLoss.Result res = CausalLmLoss.compute(fwd.logits(), mb.labels(), true);
+                res.dLogits().muli((double) res.count() / globalTokens);
+                LlamaBackward.backward(model, fwd, mb.tokens(), res.dLogits(), params.sink());
+                lossSum += res.loss() * res.count();
+                tokens += res.count();
+            }
         }
         return new Totals(lossSum, tokens, real);
     }
@@ -58,9 +68,11 @@ public final class GradientAccumulator {
         for (MicroBatch mb : micros) {
             real += mb.realTokens();
             if (mb.countedTokens() == 0) continue;
-            CausalLmLoss.Result res = CausalLmLoss.compute(params.model().logits(mb.tokens()), mb.labels(), false);
-            lossSum += res.loss() * res.count();
-            tokens += res.count();
+            try (MemoryWorkspace ws = Workspaces.step("lora4j-eval")) {
+                CausalLmLoss.Result res = CausalLmLoss.compute(params.model().logits(mb.tokens()), mb.labels(), false);
+                lossSum += res.loss() * res.count();
+                tokens += res.count();
+            }
         }
         return new Totals(lossSum, tokens, real);
     }

@@ -171,7 +171,7 @@ public final class Trainer {
                 }
                 params.zeroGradients();
                 GradientAccumulator.Totals totals = GradientAccumulator.accumulate(params, mine, Math.max(1, globalTokens),
-                        dropoutSeed(step), hooks.rank(), hooks.worldSize());
+                        dropoutSeed(step), hooks.rank(), hooks.worldSize(), cfg.recompute());
                 totals = hooks.allReduce(params, totals);
                 double loss = totals.tokens() > 0 ? totals.lossSum() / totals.tokens() : Double.NaN;
                 if (totals.tokens() > 0 && !Double.isFinite(loss)) throw new NonFiniteLossException(step + 1, loss, lastCheckpoint);
