@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 
 /**
  * SentencePiece-BPE as llama.cpp runs it for LLaMA-1/2 vocabularies (llm_tokenizer_spm): spaces become "▁", a
@@ -19,6 +18,7 @@ import java.util.PriorityQueue;
 public final class SentencePieceBpeTokenizer implements Tokenizer {
     private final TokenizerModel model;
     private final Map<String, Integer> pieceToId;
+    private final PieceTable pieces;
     private final int[] byteTokens = new int[256];
     private final List<String> userDefined = new ArrayList<>();
     private final String fingerprint;
@@ -32,6 +32,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
             if (model.tokenTypes()[i] == TokenizerModel.USER_DEFINED) userDefined.add(model.tokens()[i]);
         }
         userDefined.sort((a, b) -> b.length() - a.length()); // longest first
+        this.pieces = new PieceTable(model.tokens());
         for (int b = 0; b < 256; b++) {
             Integer id = pieceToId.get(String.format("<0x%02X>", b));
             byteTokens[b] = id != null ? id : model.unkId();
@@ -71,17 +72,14 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
         return out.toArray();
     }
 
-    /** One bigram candidate: merging symbols left and right gives piece id with this score. */
-    private record Bigram(int left, int right, float score, int size) {}
-
     private void encodeFragment(String raw, boolean prefixSpace, IntList out) {
-        String text = ((prefixSpace ? " " : "") + raw).replace(' ', '\u2581');
-        int n = text.length();
+        char[] text = ((prefixSpace ? " " : "") + raw).replace(' ', '\u2581').toCharArray();
+        int n = text.length;
         // symbols as a linked list over the text: start, length (in chars), prev, next
         int[] start = new int[n], len = new int[n], prev = new int[n], next = new int[n];
         int count = 0;
         for (int i = 0; i < n; ) {
-            int cpLen = Character.charCount(text.codePointAt(i));
+            int cpLen = Character.isHighSurrogate(text[i]) && i + 1 < n && Character.isLowSurrogate(text[i + 1]) ? 2 : 1;
             start[count] = i;
             len[count] = cpLen;
             prev[count] = count - 1;
@@ -89,35 +87,104 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
             count++;
             i += cpLen;
         }
-        PriorityQueue<Bigram> queue = new PriorityQueue<>((a, b) -> a.score != b.score ? Float.compare(b.score, a.score) : Integer.compare(a.left, b.left));
-        for (int i = 1; i < count; i++) tryAddBigram(text, start, len, i - 1, i, queue);
-        while (!queue.isEmpty()) {
-            Bigram bg = queue.poll();
-            int l = bg.left, r = bg.right;
-            if (len[l] == 0 || len[r] == 0 || len[l] + len[r] != bg.size) continue; // stale
+        BigramHeap heap = new BigramHeap(count * 2 + 8);
+        for (int i = 1; i < count; i++) tryAddBigram(text, start, len, i - 1, i, heap);
+        while (!heap.isEmpty()) {
+            int top = heap.pop();
+            int l = heap.left[top], r = heap.right[top];
+            if (len[l] == 0 || len[r] == 0 || len[l] + len[r] != heap.size[top]) continue; // stale
             len[l] += len[r];
             len[r] = 0;
             next[l] = next[r];
             if (next[r] >= 0) prev[next[r]] = l;
-            if (prev[l] >= 0) tryAddBigram(text, start, len, prev[l], l, queue);
-            if (next[l] >= 0) tryAddBigram(text, start, len, l, next[l], queue);
+            if (prev[l] >= 0) tryAddBigram(text, start, len, prev[l], l, heap);
+            if (next[l] >= 0) tryAddBigram(text, start, len, l, next[l], heap);
         }
         for (int s = 0; s >= 0 && count > 0; s = next[s]) {
-            String piece = text.substring(start[s], start[s] + len[s]);
-            Integer id = pieceToId.get(piece);
-            if (id != null) {
+            int id = pieces.get(text, start[s], len[s]);
+            if (id >= 0) {
                 out.add(id);
             } else {
-                for (byte b : piece.getBytes(StandardCharsets.UTF_8)) out.add(byteTokens[b & 0xFF]);
+                for (byte b : new String(text, start[s], len[s]).getBytes(StandardCharsets.UTF_8)) out.add(byteTokens[b & 0xFF]);
             }
         }
     }
 
-    private void tryAddBigram(String text, int[] start, int[] len, int left, int right, PriorityQueue<Bigram> q) {
+    private void tryAddBigram(char[] text, int[] start, int[] len, int left, int right, BigramHeap heap) {
         int size = len[left] + len[right];
-        Integer id = pieceToId.get(text.substring(start[left], start[left] + size));
-        if (id == null) return;
-        q.add(new Bigram(left, right, model.scores()[id], size));
+        int id = pieces.get(text, start[left], size);
+        if (id >= 0) heap.push(left, right, model.scores()[id], size);
+    }
+
+    /**
+     * Max-heap of merge candidates: highest piece score first, ties to the leftmost pair (llama.cpp's comparator).
+     * Entries live in parallel arrays; the heap orders their indices.
+     */
+    static final class BigramHeap {
+        int[] left, right, size, heap;
+        float[] score;
+        int entries, n;
+
+        BigramHeap(int cap) {
+            left = new int[cap];
+            right = new int[cap];
+            size = new int[cap];
+            score = new float[cap];
+            heap = new int[cap];
+        }
+
+        boolean isEmpty() {
+            return n == 0;
+        }
+
+        private boolean before(int a, int b) {
+            return score[a] != score[b] ? score[a] > score[b] : left[a] < left[b];
+        }
+
+        void push(int l, int r, float s, int sz) {
+            if (entries == left.length) grow();
+            int e = entries++;
+            left[e] = l;
+            right[e] = r;
+            score[e] = s;
+            size[e] = sz;
+            int i = n++;
+            heap[i] = e;
+            while (i > 0) {
+                int parent = (i - 1) / 2;
+                if (!before(heap[i], heap[parent])) break;
+                int t = heap[i];
+                heap[i] = heap[parent];
+                heap[parent] = t;
+                i = parent;
+            }
+        }
+
+        int pop() {
+            int top = heap[0];
+            heap[0] = heap[--n];
+            int i = 0;
+            while (true) {
+                int l = 2 * i + 1, r = l + 1, best = i;
+                if (l < n && before(heap[l], heap[best])) best = l;
+                if (r < n && before(heap[r], heap[best])) best = r;
+                if (best == i) break;
+                int t = heap[i];
+                heap[i] = heap[best];
+                heap[best] = t;
+                i = best;
+            }
+            return top;
+        }
+
+        private void grow() {
+            int cap = left.length * 2;
+            left = Arrays.copyOf(left, cap);
+            right = Arrays.copyOf(right, cap);
+            size = Arrays.copyOf(size, cap);
+            score = Arrays.copyOf(score, cap);
+            heap = Arrays.copyOf(heap, cap);
+        }
     }
 
     @Override
