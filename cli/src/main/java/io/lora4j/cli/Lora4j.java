@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             TokenizeCommand.class,
             LogitsCommand.class,
             GenerateCommand.class,
+            TrainCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Lora4j implements Runnable {
