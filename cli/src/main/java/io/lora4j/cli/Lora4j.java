@@ -15,6 +15,9 @@ import picocli.CommandLine.Command;
             LogitsCommand.class,
             GenerateCommand.class,
             TrainCommand.class,
+            ExportCommand.class,
+            QuantizeCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Lora4j implements Runnable {

@@ -137,6 +137,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         return fingerprint;
     }
 
+    @Override
     public TokenizerModel model() {
         return model;
     }

@@ -40,6 +40,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
         this.fingerprint = Fingerprint.of(model);
     }
 
+    @Override
     public TokenizerModel model() {
         return model;
     }

@@ -26,6 +26,9 @@ public interface Tokenizer {
 
     int unkId();
 
+    /** The vocabulary and settings (what a GGUF writer stores as tokenizer.ggml.*). */
+    TokenizerModel model();
+
     /** A stable hash of the vocabulary and settings; two tokenizers that encode identically have the same one. */
     String fingerprint();
 }
