@@ -36,6 +36,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Sampling seed (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--json", description = "Print {prompt_ids, ids, text} as JSON (for comparisons with other runtimes)")
+    boolean json;
+
     @Override
     public Integer call() throws Exception {
         BaseModel base = modelOptions.load();
@@ -47,7 +50,17 @@ final class GenerateCommand implements Callable<Integer> {
         int[] all = new int[ids.length + gen.length];
         System.arraycopy(ids, 0, all, 0, ids.length);
         System.arraycopy(gen, 0, all, ids.length, gen.length);
-        System.out.println(tok.decode(all));
+        if (json) {
+            var node = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+            var p = node.putArray("prompt_ids");
+            for (int id : ids) p.add(id);
+            var g = node.putArray("ids");
+            for (int id : gen) g.add(id);
+            node.put("text", tok.decode(all));
+            System.out.println(node);
+        } else {
+            System.out.println(tok.decode(all));
+        }
         return 0;
     }
 }
