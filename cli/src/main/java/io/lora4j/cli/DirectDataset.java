@@ -41,6 +41,8 @@ final class DirectDataset {
         Set<Long> seen = new HashSet<>();
         List<TokenizedExample> train = new ArrayList<>(), val = new ArrayList<>();
         int duplicates = 0, truncated = 0, rejected = rejects.size();
+        java.util.Map<String, Integer> reasons = new java.util.TreeMap<>();
+        for (AlpacaReader.Reject r : rejects) reasons.merge(r.reason().replaceAll("'.*", ""), 1, Integer::sum);
         for (InstructionRecord r : records) {
             long h = SplitAndDedup.hash(r);
             if (cfg.dedup() && !seen.add(h)) {
@@ -50,6 +52,7 @@ final class DirectDataset {
             ExampleEncoder.Result res = enc.encode(r);
             if (!res.kept()) {
                 rejected++;
+                reasons.merge(res.rejectReason(), 1, Integer::sum);
                 continue;
             }
             if (res.truncated()) truncated++;
@@ -57,8 +60,8 @@ final class DirectDataset {
             (SplitAndDedup.isValidation(h, cfg.seed(), cfg.valSize(), records.size()) ? val : train).add(ex);
         }
         int read = records.size() + rejects.size();
-        log.printf("data: %d read, %d train, %d validation, %d rejected, %d duplicates, %d truncated to %d tokens%n",
-                read, train.size(), val.size(), rejected, duplicates, truncated, cfg.cutoffLen());
+        log.printf("data: %d read, %d train, %d validation, %d rejected %s, %d duplicates, %d truncated to %d tokens%n",
+                read, train.size(), val.size(), rejected, reasons.isEmpty() ? "" : reasons.toString(), duplicates, truncated, cfg.cutoffLen());
         return new Split(train, val, read, rejected, duplicates, truncated);
     }
 }

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             ExportCommand.class,
             QuantizeCommand.class,
             BenchCommand.class,
+            DemoCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Lora4j implements Runnable {
