@@ -10,7 +10,7 @@ import java.nio.file.Path;
  * An instruction prompt template in alpaca-lora's JSON form ({@code prompt_input}, {@code prompt_no_input},
  * {@code response_split}); the input variant is used only when the record's input is non-empty (REFERENCE.md F.1).
  */
-public record PromptTemplate(String name, String promptInput, String promptNoInput, String responseSplit) {
+public record PromptTemplate(String name, String promptInput, String promptNoInput, String responseSplit) implements java.io.Serializable {
 
     /** alpaca-lora's templates/alpaca.json, exactly (note the newline after "### Response:"). */
     public static final PromptTemplate ALPACA = new PromptTemplate("alpaca",
