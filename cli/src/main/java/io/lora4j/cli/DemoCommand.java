@@ -50,10 +50,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/demo", description = "Demo directory (default: ${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--pretrain-steps", defaultValue = "1000", description = "Pretraining steps of the base model (default: ${DEFAULT-VALUE})")
+    @Option(names = "--pretrain-steps", defaultValue = "800", description = "Pretraining steps of the base model (default: ${DEFAULT-VALUE})")
     int pretrainSteps;
 
-    @Option(names = "--finetune-steps", defaultValue = "480", description = "LoRA fine-tuning steps (default: ${DEFAULT-VALUE})")
+    @Option(names = "--finetune-steps", defaultValue = "240", description = "LoRA fine-tuning steps (default: ${DEFAULT-VALUE})")
     int finetuneSteps;
 
     @Option(names = "--fresh", description = "Rebuild the base model even if the demo directory has one")

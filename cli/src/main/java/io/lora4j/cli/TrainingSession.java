@@ -44,7 +44,7 @@ final class TrainingSession {
         BaseModel base = ModelLoader.load(Path.of(cfg.baseModel()), org.nd4j.linalg.api.buffer.DataType.FLOAT,
                 Optional.ofNullable(cfg.tokenizer()).map(Path::of));
         Tokenizer tok = base.requireTokenizer();
-        DirectDataset.Split data = DirectDataset.load(cfg.data(), tok, log);
+        DirectDataset.Split data = cfg.data().prepared() != null ? fromPrepared(cfg.data().prepared(), tok, log) : DirectDataset.load(cfg.data(), tok, log);
         if (data.train().isEmpty()) throw new IllegalArgumentException("no training examples left after filtering: check data.sources and cutoff_len");
         TrainConfig tc = cfg.train();
         LlamaModel baseModel = new LlamaModel(base.config(), base.weights());
@@ -91,6 +91,26 @@ final class TrainingSession {
             log.println("adapter (PEFT layout): " + adapterDir);
         }
         return new Outcome(result, adapterDir, runDir, rows);
+    }
+
+    /** Examples from a dataset written by `lora4j prepare`, refused when its tokenizer is not the base model's. */
+    static DirectDataset.Split fromPrepared(String uri, Tokenizer tok, PrintStream log) throws IOException {
+        io.lora4j.core.proto.DatasetManifest m = io.lora4j.data.PreparedDataset.manifest(uri);
+        if (!m.getTokenizerFingerprint().equals(tok.fingerprint())) {
+            throw new IllegalArgumentException(uri + " was tokenized with another tokenizer (fingerprint " + m.getTokenizerFingerprint().substring(0, 12)
+                    + "…, the base model's is " + tok.fingerprint().substring(0, 12) + "…): run `lora4j prepare` again with this base model");
+        }
+        org.apache.spark.sql.SparkSession spark = io.lora4j.data.PrepareJob.localSession("local[*]");
+        try {
+            io.lora4j.data.PreparedDataset.Content c = io.lora4j.data.PreparedDataset.read(spark, uri);
+            List<io.lora4j.trainer.data.TokenizedExample> train = new ArrayList<>(), val = new ArrayList<>();
+            for (var e : c.train()) train.add(new io.lora4j.trainer.data.TokenizedExample(e.inputIds(), e.labels(), e.source()));
+            for (var e : c.val()) val.add(new io.lora4j.trainer.data.TokenizedExample(e.inputIds(), e.labels(), e.source()));
+            log.printf("data: prepared dataset %s: %d train, %d validation examples%n", uri, train.size(), val.size());
+            return new DirectDataset.Split(train, val, train.size() + val.size(), 0, 0, 0);
+        } finally {
+            spark.stop();
+        }
     }
 
     /** Greedy answer of the (adapted) model to an instruction in the run's template. */
