@@ -43,6 +43,10 @@ public final class Trainer {
             return local;
         }
 
+        /** Called after every optimizer step (e.g. to compare parameter checksums across workers). */
+        default void afterStep(long step, TrainableParameters params) {
+        }
+
         default boolean isLeader() {
             return true;
         }
@@ -181,6 +185,7 @@ public final class Trainer {
                 double lr = schedule.applyAsDouble(step);
                 optimizer.step(lr);
                 step++;
+                hooks.afterStep(step, params);
                 tokensSeen += totals.realTokens();
                 if (++batchInEpoch == plan.batchesPerEpoch()) {
                     epoch++;
