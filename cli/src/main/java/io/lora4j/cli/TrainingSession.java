@@ -41,6 +41,11 @@ final class TrainingSession {
     private TrainingSession() {}
 
     static Outcome run(RunConfig cfg, boolean resume, long stopAfter, PrintStream log) throws Exception {
+        return run(cfg, resume, stopAfter, log, new io.lora4j.trainer.dist.LocalCommunicator());
+    }
+
+    /** One gang member's run (rank 0 writes checkpoints, metrics and the adapter). */
+    static Outcome run(RunConfig cfg, boolean resume, long stopAfter, PrintStream log, io.lora4j.trainer.dist.Communicator comm) throws Exception {
         BaseModel base = ModelLoader.load(Path.of(cfg.baseModel()), org.nd4j.linalg.api.buffer.DataType.FLOAT,
                 Optional.ofNullable(cfg.tokenizer()).map(Path::of));
         Tokenizer tok = base.requireTokenizer();
@@ -69,7 +74,7 @@ final class TrainingSession {
                 tc.optimizer(), opt.stateBytes(), total);
         PromptTemplate template = PromptTemplate.resolve(cfg.data().template());
         TrainableParameters p = params;
-        Trainer.Hooks hooks = new Trainer.Hooks() {
+        Trainer.Hooks hooks = new io.lora4j.trainer.dist.GangHooks(comm, 10) {
             @Override
             public List<String> samples(TrainableParameters ignored) {
                 List<String> out = new ArrayList<>();
@@ -82,7 +87,7 @@ final class TrainingSession {
         log.printf("%nfinished %d/%d steps: validation loss %.4f → %.4f, %.0f tokens/s%n", result.steps(), total, result.firstValLoss(), result.lastValLoss(), result.tokensPerSecond());
         Path adapterDir = runDir.resolve("adapter");
         List<AdapterReport.Row> rows = List.of();
-        if (adapter != null) {
+        if (adapter != null && comm.rank() == 0) {
             PeftAdapterIO.save(adapterDir, adapter, cfg.baseModel());
             rows = AdapterReport.rows(adapter, base.weights());
             String report = AdapterReport.format(rows);
