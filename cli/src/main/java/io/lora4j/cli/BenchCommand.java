@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 /** {@code lora4j bench WHAT}: measured speed tables (tokenize, train, quantize). */
 @Command(name = "bench", description = "Benchmarks that print tables: tokenize, train, quantize.")
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "tokenize | train | quantize") String what;
+    @Parameters(index = "0", description = "tokenize | train | quantize | allreduce") String what;
 
     @Option(names = "--tokenizer", description = "bench tokenize: tokenizer file") Path tokenizer;
     @Option(names = "--data", split = ",", description = "bench tokenize: Alpaca JSON files") List<Path> data;
@@ -29,7 +29,8 @@ final class BenchCommand implements Callable<Integer> {
             }
             case "train" -> TrainBenchmark.run(System.out, small ? List.of(TrainBenchmark.SMALL) : List.of(TrainBenchmark.ISSUE, TrainBenchmark.SMALL), steps, 1);
             case "quantize" -> QuantizeBenchmark.run(System.out, small ? 1024 : 4096);
-            default -> throw new IllegalArgumentException("unknown benchmark '" + what + "': expected tokenize, train or quantize");
+            case "allreduce" -> io.lora4j.trainer.dist.AllReduceBenchmark.run(System.out);
+            default -> throw new IllegalArgumentException("unknown benchmark '" + what + "': expected tokenize, train, quantize or allreduce");
         }
         return 0;
     }
