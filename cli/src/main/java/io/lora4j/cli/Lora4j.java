@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             TokenizeCommand.class,
             LogitsCommand.class,
             GenerateCommand.class,
+            RunCommand.class,
             PrepareCommand.class,
             TrainCommand.class,
             ExportCommand.class,

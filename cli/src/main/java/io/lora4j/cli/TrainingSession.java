@@ -95,6 +95,7 @@ final class TrainingSession {
             if (!AdapterReport.untrained(rows).isEmpty()) log.print(report);
             log.println("adapter (PEFT layout): " + adapterDir);
         }
+        if (comm.rank() == 0) log.println("report: " + RunReport.write(runDir));
         return new Outcome(result, adapterDir, runDir, rows);
     }
 

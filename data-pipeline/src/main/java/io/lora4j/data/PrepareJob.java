@@ -74,6 +74,11 @@ public final class PrepareJob {
     }
 
     public static PrepareSummary run(SparkSession spark, PrepareConfig cfg, String tokenizerPath, String outUri, PrintStream log) throws IOException {
+        return run(spark, cfg, tokenizerPath, outUri, "", log);
+    }
+
+    /** As above, recording {@code contentHash} (what the dataset was made from) so a later run can skip this stage. */
+    public static PrepareSummary run(SparkSession spark, PrepareConfig cfg, String tokenizerPath, String outUri, String contentHash, PrintStream log) throws IOException {
         List<String> files = validate(cfg, tokenizerPath);
         files.sort(null);
         Tokenizer tok = TokenizerCache.get(tokenizerPath);
@@ -128,7 +133,7 @@ public final class PrepareJob {
         }
         PrepareSummary summary = new PrepareSummary(read, uniqueCount, read - keptBeforeDedup, keptBeforeDedup - uniqueCount, truncated,
                 trainStats[0], valStats[0], trainStats[1], valStats[1], lengths.isEmpty() ? 0 : sum / lengths.size(), max, reasons);
-        writeManifest(outUri, cfg, tok, summary, hist);
+        writeManifest(outUri, cfg, tok, summary, hist, contentHash);
         encoded.unpersist();
         unique.unpersist();
         log.print(summary.format());
@@ -183,12 +188,12 @@ public final class PrepareJob {
         df.write().mode("overwrite").parquet(uri);
     }
 
-    private static void writeManifest(String outUri, PrepareConfig cfg, Tokenizer tok, PrepareSummary s, long[] hist) throws IOException {
+    private static void writeManifest(String outUri, PrepareConfig cfg, Tokenizer tok, PrepareSummary s, long[] hist, String contentHash) throws IOException {
         DatasetManifest.Builder m = DatasetManifest.newBuilder().setFormatVersion(1).setTokenizerFingerprint(tok.fingerprint())
                 .setTemplateName(cfg.template()).setCutoffLen(cfg.cutoffLen()).setPacking(false).setSeed(cfg.seed()).setTrainOnInputs(cfg.trainOnInputs())
                 .putStageCounts("read", s.read()).putStageCounts("kept", s.kept()).putStageCounts("rejected", s.rejected())
                 .putStageCounts("duplicates", s.duplicates()).putStageCounts("truncated", s.truncated())
-                .setTrainRecords(s.train()).setValRecords(s.val()).setTrainTokens(s.trainTokens()).setValTokens(s.valTokens()).setHistogramBucketWidth(16);
+                .setContentHash(contentHash).setTrainRecords(s.train()).setValRecords(s.val()).setTrainTokens(s.trainTokens()).setValTokens(s.valTokens()).setHistogramBucketWidth(16);
         s.rejectReasons().forEach(m::putRejectCounts);
         for (long h : hist) m.addLengthHistogram(h);
         DatasetManifest manifest = m.build();
