@@ -47,6 +47,7 @@ public record RunConfig(
             if (!truncate.equals("response") && !truncate.equals("drop")) throw new IllegalArgumentException("data.truncate = " + truncate + ": expected response or drop");
             if (valSize < 0) throw new IllegalArgumentException("data.val_size = " + valSize + ": expected a count (>= 1) or a fraction (< 1)");
             if (dedup == null) dedup = true;
+            if (packing) throw new IllegalArgumentException("data.packing = true: packing several examples into one sequence is not implemented yet");
             if (sources == null) sources = List.of();
         }
     }
