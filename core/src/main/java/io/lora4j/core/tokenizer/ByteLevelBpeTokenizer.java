@@ -13,23 +13,21 @@ import java.util.regex.Pattern;
  * Byte-level BPE (tokenizer.ggml.model = gpt2; LLaMA-3): the text is split by the pre-tokenizer regex, each piece's
  * UTF-8 bytes are mapped to GPT-2's printable byte alphabet, and adjacent pairs are merged lowest merge rank first.
  */
-public final class ByteLevelBpeTokenizer implements Tokenizer {
+public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
     /** LLaMA-3's pre-tokenizer ("llama-bpe"). */
     static final Pattern LLAMA3 = Pattern.compile(
             "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
     /** GPT-2's original pre-tokenizer ("default"). */
     static final Pattern GPT2 = Pattern.compile("'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
 
-    private final TokenizerModel model;
     private final Map<String, Integer> ids = new HashMap<>();
     private final Map<String, Integer> ranks = new HashMap<>();
     private final Pattern pre;
     private final char[] byteToChar = new char[256];
     private final Map<Character, Integer> charToByte = new HashMap<>();
-    private final String fingerprint;
 
     public ByteLevelBpeTokenizer(TokenizerModel model) {
-        this.model = model;
+        super(model);
         for (int i = 0; i < model.size(); i++) ids.putIfAbsent(model.tokens()[i], i);
         for (int r = 0; r < model.merges().length; r++) ranks.putIfAbsent(model.merges()[r], r);
         this.pre = model.preTokenizer().startsWith("llama") || model.preTokenizer().equals("falcon3") ? LLAMA3 : GPT2;
@@ -39,7 +37,6 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
             byteToChar[b] = (char) (printable ? b : 256 + extra++);
             charToByte.put(byteToChar[b], b);
         }
-        this.fingerprint = Fingerprint.of(model);
     }
 
     @Override
@@ -102,45 +99,13 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
-    @Override
-    public String piece(int id) {
-        return model.tokens()[id];
-    }
 
-    @Override
-    public int vocabSize() {
-        return model.size();
-    }
 
-    @Override
-    public int bosId() {
-        return model.bosId();
-    }
 
-    @Override
-    public int eosId() {
-        return model.eosId();
-    }
 
-    @Override
-    public int padId() {
-        return model.padId();
-    }
 
-    @Override
-    public int unkId() {
-        return model.unkId();
-    }
 
-    @Override
-    public String fingerprint() {
-        return fingerprint;
-    }
 
-    @Override
-    public TokenizerModel model() {
-        return model;
-    }
 
     @Override
     public String toString() {

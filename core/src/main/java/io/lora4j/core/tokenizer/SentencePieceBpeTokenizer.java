@@ -15,17 +15,15 @@ import java.util.Map;
  * pair is a piece. Symbols that are not pieces fall back to their UTF-8 bytes as {@code <0xNN>} tokens.
  * User-defined pieces are matched in the raw text first, as llama.cpp does.
  */
-public final class SentencePieceBpeTokenizer implements Tokenizer {
-    private final TokenizerModel model;
+public final class SentencePieceBpeTokenizer extends VocabularyTokenizer {
     private final Map<String, Integer> pieceToId;
     private final PieceTable pieces;
     private final int[] byteTokens = new int[256];
     private final List<String> userDefined = new ArrayList<>();
-    private final String fingerprint;
 
     public SentencePieceBpeTokenizer(TokenizerModel model) {
+        super(model);
         if (model.kind() != TokenizerModel.Kind.SPM) throw new IllegalArgumentException("not a SentencePiece vocabulary: " + model.kind());
-        this.model = model;
         this.pieceToId = new HashMap<>(model.size() * 2);
         for (int i = 0; i < model.size(); i++) {
             pieceToId.putIfAbsent(model.tokens()[i], i);
@@ -37,13 +35,8 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
             Integer id = pieceToId.get(String.format("<0x%02X>", b));
             byteTokens[b] = id != null ? id : model.unkId();
         }
-        this.fingerprint = Fingerprint.of(model);
     }
 
-    @Override
-    public TokenizerModel model() {
-        return model;
-    }
 
     @Override
     public int[] encode(String text, boolean addBos) {
@@ -212,40 +205,12 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
-    @Override
-    public String piece(int id) {
-        return model.tokens()[id];
-    }
 
-    @Override
-    public int vocabSize() {
-        return model.size();
-    }
 
-    @Override
-    public int bosId() {
-        return model.bosId();
-    }
 
-    @Override
-    public int eosId() {
-        return model.eosId();
-    }
 
-    @Override
-    public int padId() {
-        return model.padId();
-    }
 
-    @Override
-    public int unkId() {
-        return model.unkId();
-    }
 
-    @Override
-    public String fingerprint() {
-        return fingerprint;
-    }
 
     @Override
     public String toString() {

@@ -19,21 +19,8 @@ final class LegacyQuantizers {
         for (int j = 0; j < 32; j++) out[oo + 2 + j] = (byte) (int) roundf(x[xo + j] * id);
     }
 
-    /** The element of largest magnitude (first wins) with its sign. */
-    private static float signedMax(float[] x, int xo) {
-        float amax = 0, max = 0;
-        for (int j = 0; j < 32; j++) {
-            float v = x[xo + j];
-            if (amax < Math.abs(v)) {
-                amax = Math.abs(v);
-                max = v;
-            }
-        }
-        return max;
-    }
-
     static void q4_0(float[] x, int xo, byte[] out, int oo) {
-        float d = signedMax(x, xo) / -8;
+        float d = QuantMath.signedMaxAbs(x, xo, 32) / -8;
         float id = d != 0 ? 1.0f / d : 0.0f;
         putHalf(out, oo, d);
         for (int j = 0; j < 16; j++) {
@@ -61,7 +48,7 @@ final class LegacyQuantizers {
     }
 
     static void q5_0(float[] x, int xo, byte[] out, int oo) {
-        float d = signedMax(x, xo) / -16;
+        float d = QuantMath.signedMaxAbs(x, xo, 32) / -16;
         float id = d != 0 ? 1.0f / d : 0.0f;
         putHalf(out, oo, d);
         int qh = 0;

@@ -37,11 +37,8 @@ final class QuantMath {
         return Float16.halfToFloat((short) ((in[at] & 0xFF) | (in[at + 1] << 8)));
     }
 
-    /**
-     * make_qx_quants with rmse_type 1 (weights x²) and no importance matrix: symmetric codes L in [0, 2·nmax) and
-     * the best least-squares scale over 19 candidate inverse scales.
-     */
-    static float makeQxQuants(int n, int nmax, float[] x, int xo, int[] L, int lo) {
+    /** The element of largest magnitude, with its sign (the first one wins ties). */
+    static float signedMaxAbs(float[] x, int xo, int n) {
         float max = 0, amax = 0;
         for (int i = 0; i < n; i++) {
             float ax = Math.abs(x[xo + i]);
@@ -50,6 +47,15 @@ final class QuantMath {
                 max = x[xo + i];
             }
         }
+        return max;
+    }
+
+    /**
+     * make_qx_quants with rmse_type 1 (weights x²) and no importance matrix: symmetric codes L in [0, 2·nmax) and
+     * the best least-squares scale over 19 candidate inverse scales.
+     */
+    static float makeQxQuants(int n, int nmax, float[] x, int xo, int[] L, int lo) {
+        float max = signedMaxAbs(x, xo, n), amax = Math.abs(max);
         if (amax < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) L[lo + i] = 0;
             return 0f;
@@ -167,14 +173,7 @@ final class QuantMath {
 
     /** make_q3_quants with do_rmse: symmetric start, then up to 5 passes of coordinate descent on the codes. */
     static float makeQ3Quants(int n, int nmax, float[] x, int xo, int[] L, int lo) {
-        float max = 0, amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[xo + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xo + i];
-            }
-        }
+        float max = signedMaxAbs(x, xo, n), amax = Math.abs(max);
         if (amax < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) L[lo + i] = 0;
             return 0f;
