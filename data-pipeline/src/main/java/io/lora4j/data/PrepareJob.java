@@ -93,6 +93,8 @@ public final class PrepareJob {
         for (String f : files.stream().filter(f -> f.endsWith(".parquet")).toList()) {
             raw = raw.union(spark.read().parquet(f).toJSON().javaRDD().zipWithIndex().map(t -> new RawRecords.Raw(f + "#row" + t._2, t._1, null)));
         }
+        // one large file is read by one task; spread its records so tokenization uses every core
+        if (sc.defaultParallelism() > 1) raw = raw.repartition(sc.defaultParallelism());
         JavaRDD<Encoded> encoded = raw.mapPartitions((Iterator<RawRecords.Raw> it) -> encodePartition(it, c, tokPath, template))
                 .persist(StorageLevel.MEMORY_AND_DISK());
 
@@ -151,7 +153,14 @@ public final class PrepareJob {
                 out.add(new Encoded(0, null, null, r.where(), false, r.reject(), r.json()));
                 continue;
             }
-            RecordParser.Parsed p = RecordParser.parse(RecordParser.JSON.readTree(r.json()), r.where(), sourceFor(c, r.where(), src), template);
+            com.fasterxml.jackson.databind.JsonNode node;
+            try {
+                node = RecordParser.JSON.readTree(r.json());
+            } catch (IOException e) {
+                out.add(new Encoded(0, null, null, r.where(), false, "malformed JSON: " + e.getMessage().split("\n")[0], r.json()));
+                continue;
+            }
+            RecordParser.Parsed p = RecordParser.parse(node, r.where(), sourceFor(c, r.where(), src), template);
             if (p.record() == null) {
                 out.add(new Encoded(0, null, null, r.where(), false, p.rejectReason(), r.json()));
                 continue;

@@ -88,12 +88,7 @@ final class RawRecords {
                 continue;
             }
             if (text.isEmpty()) continue;
-            try {
-                JsonNode node = RecordParser.JSON.readTree(text);
-                out.add(new Raw(where, node.toString(), null));
-            } catch (IOException e) {
-                out.add(new Raw(where, text, "malformed JSON: " + firstLine(e.getMessage())));
-            }
+            out.add(new Raw(where, text, null)); // parsed once, by the encoding step
         }
     }
 
