@@ -67,6 +67,8 @@ public record RunConfig(
             if (r <= 0) r = 8;
             if (alpha <= 0) alpha = 16;
             if (targets == null || targets.isEmpty()) targets = List.of("q_proj", "v_proj");
+            for (String t : targets) io.lora4j.core.model.Projection.fromHfName(t); // names the bad target and the allowed ones
+            if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("lora.dropout = " + dropout + ": expected 0 <= dropout < 1");
         }
     }
 
