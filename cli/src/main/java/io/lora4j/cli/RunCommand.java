@@ -25,7 +25,7 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code lora4j run RUN.yaml}: prepare → train → export from one config. The dataset is skipped when its manifest
  * records the same content hash, training resumes from the newest checkpoint (a finished run is not redone), and
- * the export runs when the config asks for types.
+ * the export is skipped when the adapter and the export settings are those it was written from.
  */
 @Command(name = "run", description = "prepare → train → export from one config; skips finished stages and resumes training.")
 final class RunCommand implements Callable<Integer> {
@@ -67,7 +67,12 @@ final class RunCommand implements Callable<Integer> {
                         data.packing(), data.dedup(), data.seed()), cfg.lora(), cfg.train(), cfg.distributed(), cfg.export());
         TrainingSession.Outcome out = TrainingSession.run(trainCfg, true, Long.MAX_VALUE, System.out);
         Path exportDir = Path.of(cfg.outputDir()).resolve("export");
-        if (!cfg.export().types().isEmpty() && cfg.lora() != null) {
+        String exportHash = sha(cfg.export() + "|" + cfg.baseModel() + "|" + sha(java.util.HexFormat.of().formatHex(
+                Files.exists(out.adapterDir().resolve("adapter_model.safetensors")) ? Files.readAllBytes(out.adapterDir().resolve("adapter_model.safetensors")) : new byte[0])));
+        Path stamp = exportDir.resolve(".export-hash");
+        if (!cfg.export().types().isEmpty() && cfg.lora() != null && Files.exists(stamp) && Files.readString(stamp).equals(exportHash)) {
+            System.out.println("== export: " + exportDir + " is up to date (same adapter and export settings): skipped");
+        } else if (!cfg.export().types().isEmpty() && cfg.lora() != null) {
             System.out.println("== export → " + exportDir);
             List<QuantPreset> types = cfg.export().types().stream().map(QuantPreset::parse).toList();
             List<int[]> eval = new ArrayList<>();
@@ -75,6 +80,7 @@ final class RunCommand implements Callable<Integer> {
             var rows = Exporter.export(base, AdapterLoader.load(out.adapterDir(), base.config(), 1f), exportDir,
                     new Exporter.Options(types, cfg.export().adapterGguf(), cfg.export().hf(), true, eval, Runtime.getRuntime().availableProcessors()), System.out);
             Files.writeString(exportDir.resolve("quality.md"), Exporter.table(rows));
+            Files.writeString(stamp, exportHash);
             System.out.print(Exporter.table(rows));
         }
         Path report = RunReport.write(out.runDir());
