@@ -31,18 +31,21 @@ final class LegacyQuantizers {
             }
         }
 
-        /** roundf for |v| ≤ 127.5 or so: half away from zero, without a trip through double. */
+        /**
+         * roundf, half away from zero, for |v| < 2^22: t = trunc(v) and the fraction v − t are exact, and
+         * (int) (2·frac) is −1, 0 or 1 exactly when roundf moves away from t. Branch-free: the codes of random
+         * data would defeat a branch predictor.
+         */
         private static int roundToInt(float v) {
-            int t = (int) v; // toward zero
-            float frac = v - t; // exact for |v| < 2^23
-            if (frac >= 0.5f) return t + 1;
-            if (frac <= -0.5f) return t - 1;
-            return t;
+            int t = (int) v;
+            return t + (int) (2 * (v - t));
         }
     }
 
     /** d = max/−8 where max is the signed element of largest magnitude; q = min(15, (int8)(x·id + 8.5)). */
     static final class Q4_0 extends BlockQuantizer {
+        private final int[] codes = new int[32];
+
         Q4_0() { super(GgmlType.Q4_0); }
 
         @Override
@@ -51,9 +54,10 @@ final class LegacyQuantizers {
                 float d = QuantMath.signedMaxAbs(x, xo, 32) / -8;
                 float id = d != 0 ? 1.0f / d : 0.0f;
                 putHalf(out, oo, d);
+                for (int j = 0; j < 32; j++) codes[j] = (int) (x[xo + j] * id + 8.5f); // a loop the JIT can vectorize
                 for (int j = 0; j < 16; j++) {
-                    int x0 = Math.min(15, (byte) (int) (x[xo + j] * id + 8.5f));
-                    int x1 = Math.min(15, (byte) (int) (x[xo + 16 + j] * id + 8.5f));
+                    int x0 = Math.min(15, (byte) codes[j]);
+                    int x1 = Math.min(15, (byte) codes[j + 16]);
                     out[oo + 2 + j] = (byte) (x0 | (x1 << 4));
                 }
             }
