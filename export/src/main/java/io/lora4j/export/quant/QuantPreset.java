@@ -102,7 +102,9 @@ public enum QuantPreset {
 
     /**
      * llama-quantize's substitute when a row length is not a multiple of the block size (tensor_type_fallback), and
-     * F16 when even the substitute does not fit.
+     * F16 when even the substitute does not fit. For the 32-element types llama-quantize has no substitute and
+     * stops ("no tensor type fallback"); lora4j writes F16 instead, so that small models (e.g. 172 columns)
+     * still export: this is the one place where lora4j deliberately differs.
      */
     static GgmlType fallback(GgmlType t, long ncols) {
         if (ncols % t.blockSize == 0) return t;
@@ -111,7 +113,7 @@ public enum QuantPreset {
             case Q4_K -> GgmlType.Q5_0;
             case Q5_K -> GgmlType.Q5_1;
             case Q6_K -> GgmlType.Q8_0;
-            default -> throw new IllegalArgumentException("no fallback for " + t + " with " + ncols + " columns (llama-quantize refuses this tensor too)");
+            default -> GgmlType.F16;
         };
         return ncols % f.blockSize == 0 ? f : GgmlType.F16;
     }

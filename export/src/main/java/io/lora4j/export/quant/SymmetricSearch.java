@@ -11,12 +11,13 @@ import static io.lora4j.export.quant.QuantMath.nearestInt;
  */
 final class SymmetricSearch {
     private final float[] w, wx;
-    private final int[] laux;
+    private final int[] laux, lauxB;
 
     SymmetricSearch(int maxN) {
         w = new float[maxN];
         wx = new float[maxN];
         laux = new int[maxN];
+        lauxB = new int[maxN];
     }
 
     private void weigh(float[] x, int xo, int n) {
@@ -46,21 +47,32 @@ final class SymmetricSearch {
         }
         float scale = suml2 != 0 ? sumlx / suml2 : 0f;
         float best = scale * sumlx;
-        for (int is = -9; is <= 9; is++) {
-            if (is == 0) continue;
-            iscale = -(nmax + 0.1f * is) / max;
-            sumlx = 0;
-            suml2 = 0;
+        // The 18 candidates' sums are independent of each other; only choosing the best is sequential. Two
+        // candidates per pass give the CPU two independent chains of float additions (each still in C's order).
+        for (int k = 0; k < 18; k += 2) {
+            int isA = k < 9 ? k - 9 : k - 8, isB = k + 1 < 9 ? k - 8 : k - 7; // candidates -9..-1, then 1..9
+            float iscaleA = -(nmax + 0.1f * isA) / max, iscaleB = -(nmax + 0.1f * isB) / max;
+            float sumlxA = 0, suml2A = 0, sumlxB = 0, suml2B = 0;
             for (int i = 0; i < n; i++) {
-                int l = clamp(nearestInt(iscale * x[xo + i]), -nmax, nmax - 1);
-                laux[i] = l;
-                sumlx += wx[i] * l;
-                suml2 += w[i] * l * l;
+                float xi = x[xo + i], wi = w[i], wxi = wx[i];
+                int la = clamp(nearestInt(iscaleA * xi), -nmax, nmax - 1);
+                int lb = clamp(nearestInt(iscaleB * xi), -nmax, nmax - 1);
+                laux[i] = la;
+                lauxB[i] = lb;
+                sumlxA += wxi * la;
+                suml2A += wi * la * la;
+                sumlxB += wxi * lb;
+                suml2B += wi * lb * lb;
             }
-            if (suml2 > 0 && sumlx * sumlx > best * suml2) {
+            if (suml2A > 0 && sumlxA * sumlxA > best * suml2A) {
                 for (int i = 0; i < n; i++) L[lo + i] = laux[i] + nmax;
-                scale = sumlx / suml2;
-                best = scale * sumlx;
+                scale = sumlxA / suml2A;
+                best = scale * sumlxA;
+            }
+            if (suml2B > 0 && sumlxB * sumlxB > best * suml2B) {
+                for (int i = 0; i < n; i++) L[lo + i] = lauxB[i] + nmax;
+                scale = sumlxB / suml2B;
+                best = scale * sumlxB;
             }
         }
         return scale;
