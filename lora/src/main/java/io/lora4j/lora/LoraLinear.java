@@ -77,7 +77,4 @@ public final class LoraLinear implements Linear {
         return w.addi(module.delta());
     }
 
-    static INDArray zerosLike(INDArray a) {
-        return Nd4j.zeros(a.dataType(), a.shape());
-    }
 }

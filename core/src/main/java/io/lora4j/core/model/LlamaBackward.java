@@ -88,7 +88,4 @@ public final class LlamaBackward {
         return grads::get;
     }
 
-    static INDArray zerosLike(INDArray a) {
-        return Nd4j.zeros(a.dataType(), a.shape());
-    }
 }

@@ -185,8 +185,4 @@ public final class LlamaModel {
         return out;
     }
 
-    /** Convenience for tests and tools: logits as a float[B·T][V] matrix. */
-    public static float[][] toRows(INDArray logits) {
-        return logits.toFloatMatrix();
-    }
 }
