@@ -76,7 +76,12 @@ final class RunCommand implements Callable<Integer> {
             System.out.println("== export → " + exportDir);
             List<QuantPreset> types = cfg.export().types().stream().map(QuantPreset::parse).toList();
             List<int[]> eval = new ArrayList<>();
-            for (var e : PreparedDataset.read(PrepareJob.localSession("local[1]"), dataset).val()) if (eval.size() < 16) eval.add(e.inputIds());
+            var spark = PrepareJob.localSession("local[1]");
+            try {
+                for (var e : PreparedDataset.read(spark, dataset).val()) if (eval.size() < 16) eval.add(e.inputIds());
+            } finally {
+                spark.stop();
+            }
             var rows = Exporter.export(base, AdapterLoader.load(out.adapterDir(), base.config(), 1f), exportDir,
                     new Exporter.Options(types, cfg.export().adapterGguf(), cfg.export().hf(), true, eval, Runtime.getRuntime().availableProcessors()), System.out);
             Files.writeString(exportDir.resolve("quality.md"), Exporter.table(rows));
