@@ -135,73 +135,79 @@ public final class PrepareJob {
         for (String f : files.stream().filter(f -> f.endsWith(".parquet")).toList()) {
             raw = raw.union(spark.read().parquet(f).toJSON().javaRDD().zipWithIndex().map(t -> new RawRecords.Raw(f + ":" + t._2, t._1, null)));
         }
-        // one large file is read by one task; spread its records so tokenization uses every core
-        if (sc.defaultParallelism() > 1) raw = raw.repartition(sc.defaultParallelism());
+        // one task per file: when there are fewer files than cores, spread the records so tokenization uses every core
+        int cores = sc.defaultParallelism();
+        if (cores > 1 && raw.getNumPartitions() < cores) raw = raw.repartition(cores);
         JavaRDD<Encoded> encoded = raw.mapPartitions((Iterator<RawRecords.Raw> it) -> encodePartition(it, c, tokPath, fingerprint, template))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         RejectTally tally = encoded.aggregate(new RejectTally(), RejectTally::add, RejectTally::merge);
-
-        // duplicates: of records with the same normalized content, the one with the smallest position stays
-        JavaRDD<Encoded> kept = encoded.filter(Encoded::kept);
-        JavaRDD<Encoded> unique = (!cfg.dedup() ? kept : kept.mapToPair(e -> new Tuple2<>(e.hash(), e))
-                .reduceByKey((a, b) -> a.where().compareTo(b.where()) <= 0 ? a : b).values()).persist(StorageLevel.MEMORY_AND_DISK());
-        long uniqueCount = unique.count();
         long keptBeforeDedup = tally.read - tally.rejected();
 
-        Function<Encoded, Boolean> isVal = validationRule(unique, uniqueCount, cfg);
-        HadoopFs.mkdirs(outUri);
-        Split train = writeSplit(spark, unique.filter(e -> !isVal.call(e)), cfg, HadoopFs.join(outUri, "train"));
-        Split val = writeSplit(spark, unique.filter(isVal), cfg, HadoopFs.join(outUri, "val"));
-        encoded.filter(e -> !e.kept()).sortBy(Encoded::where, true, 1).map(PrepareJob::rejectLine).saveAsTextFile(HadoopFs.join(outUri, "rejects"));
+        // one shuffle puts the kept records in the seeded order, in range shards whose number depends only on the data;
+        // equal records have equal keys, so they arrive next to each other, the one with the smallest position first
+        final long orderSeed = cfg.seed() + 1;
+        final boolean dedup = cfg.dedup();
+        int shards = OrderKey.shards(keptBeforeDedup);
+        JavaRDD<Encoded> ordered = encoded.filter(Encoded::kept)
+                .mapToPair(e -> new Tuple2<>(new OrderKey(SplitAndDedup.unit(e.hash(), orderSeed), e.where()), e))
+                .repartitionAndSortWithinPartitions(new OrderKey.RangeOfUnit(shards), OrderKey.ORDER).values()
+                .mapPartitions(it -> dedup ? new DropRepeats(it) : it, true)
+                .persist(StorageLevel.MEMORY_AND_DISK());
 
-        LengthStats all = new LengthStats(cfg.cutoffLen()).merge(train.examples).merge(val.examples);
+        Function<Encoded, Boolean> isVal = validationRule(ordered, cfg);
+        LengthStats[] split = ordered.aggregate(new LengthStats[] {new LengthStats(cfg.cutoffLen()), new LengthStats(cfg.cutoffLen())},
+                (acc, e) -> {
+                    acc[isVal.call(e) ? 1 : 0].add(e);
+                    return acc;
+                },
+                (x, y) -> new LengthStats[] {x[0].merge(y[0]), x[1].merge(y[1])});
+        LengthStats train = split[0], val = split[1];
+        long uniqueCount = train.examples + val.examples;
+        if (cfg.valIsCount() && val.examples != (long) cfg.valSize()) throw new IllegalStateException("validation holds " + val.examples + " examples, not " + cfg.valSize());
+
+        HadoopFs.mkdirs(outUri);
+        String trainUri = HadoopFs.join(outUri, "train"), valUri = HadoopFs.join(outUri, "val");
+        write(spark, ordered.filter(e -> !isVal.call(e)), cfg, trainUri);
+        write(spark, ordered.filter(isVal), cfg, valUri);
+        encoded.filter(e -> !e.kept()).sortBy(Encoded::where, true, 1).map(PrepareJob::rejectLine).saveAsTextFile(HadoopFs.join(outUri, "rejects"));
+        long trainRows = PreparedDataset.rowCount(trainUri), valRows = PreparedDataset.rowCount(valUri);
+
+        LengthStats all = new LengthStats(cfg.cutoffLen()).merge(train).merge(val);
         PrepareSummary summary = new PrepareSummary(tally.read, uniqueCount, tally.rejected(), keptBeforeDedup - uniqueCount, all.truncated,
-                train.examples.examples, val.examples.examples, train.rows, val.rows, train.tokens, val.tokens, all.mean(), all.max, tally.reasons());
-        writeManifest(outUri, cfg, tok, summary, all.histogram, train.shards, val.shards, contentHash);
+                train.examples, val.examples, trainRows, valRows, train.tokens, val.tokens, all.mean(), all.max, tally.reasons());
+        writeManifest(outUri, cfg, tok, summary, all.histogram, PreparedDataset.shards(trainUri).size(), PreparedDataset.shards(valUri).size(), contentHash);
         encoded.unpersist();
-        unique.unpersist();
+        ordered.unpersist();
         log.print(summary.format());
         return summary;
     }
 
-    /** val_size as a fraction: a record is in validation when its split number is below it (adding data moves nothing).
-     * As a count: exactly that many records, those with the smallest split numbers. */
-    private static Function<Encoded, Boolean> validationRule(JavaRDD<Encoded> unique, long total, PrepareConfig cfg) {
+    /**
+     * val_size as a fraction: a record is in validation when its split number (from its hash and the seed) is below
+     * it, so adding data moves no old record. As a count: exactly that many records, those with the smallest numbers.
+     */
+    private static Function<Encoded, Boolean> validationRule(JavaRDD<Encoded> unique, PrepareConfig cfg) {
         final long seed = cfg.seed();
         if (!cfg.valIsCount()) {
             final double fraction = cfg.valSize();
             return e -> SplitAndDedup.unit(e.hash(), seed) < fraction;
         }
         long k = (long) cfg.valSize();
-        if (k >= total) {
-            throw new IllegalArgumentException("data.val_size = " + k + " but only " + total + " examples were kept: nothing would be left to train on");
-        }
         if (k > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("data.val_size = " + k + ": too large a count; give a fraction");
-        List<OrderKey> smallest = unique.map(e -> new OrderKey(SplitAndDedup.unit(e.hash(), seed), e.where())).takeOrdered((int) k, OrderKey.ORDER);
-        final OrderKey last = smallest.get(smallest.size() - 1);
+        List<OrderKey> smallest = unique.map(e -> new OrderKey(SplitAndDedup.unit(e.hash(), seed), e.where())).takeOrdered((int) k + 1, OrderKey.ORDER);
+        if (smallest.size() <= k) {
+            throw new IllegalArgumentException("data.val_size = " + k + " but only " + smallest.size() + " examples were kept: nothing would be left to train on");
+        }
+        final OrderKey last = smallest.get((int) k - 1);
         return e -> new OrderKey(SplitAndDedup.unit(e.hash(), seed), e.where()).compareTo(last) <= 0;
     }
 
-    /** What was written for one split. */
-    private record Split(LengthStats examples, long rows, long tokens, int shards) {}
-
-    /** Orders a split by the seeded key into range shards, packs if asked, and writes the Parquet files. */
-    private static Split writeSplit(SparkSession spark, JavaRDD<Encoded> examples, PrepareConfig cfg, String uri) {
-        final long orderSeed = cfg.seed() + 1;
+    /** Writes one split's rows in order, one Parquet file per shard, packing first if asked. */
+    private static void write(SparkSession spark, JavaRDD<Encoded> examples, PrepareConfig cfg, String uri) {
         final int cutoff = cfg.cutoffLen();
-        LengthStats stats = examples.aggregate(new LengthStats(cutoff), LengthStats::add, LengthStats::merge);
-        int shards = OrderKey.shards(stats.examples);
-        JavaRDD<Encoded> rows = examples.mapToPair(e -> new Tuple2<>(new OrderKey(SplitAndDedup.unit(e.hash(), orderSeed), e.where()), e))
-                .repartitionAndSortWithinPartitions(new OrderKey.RangeOfUnit(shards), OrderKey.ORDER).values();
-        long rowCount = stats.examples;
-        if (cfg.packing()) {
-            rows = rows.mapPartitions(it -> new Packer(it, cutoff)).persist(StorageLevel.MEMORY_AND_DISK());
-            rowCount = rows.count();
-        }
+        JavaRDD<Encoded> rows = cfg.packing() ? examples.mapPartitions(it -> new Packer(it, cutoff), true) : examples;
         JavaRDD<Row> out = rows.map(e -> RowFactory.create(e.inputIds(), e.labels(), e.inputIds().length, e.where()));
         spark.createDataFrame(out, SCHEMA).write().mode("overwrite").parquet(uri);
-        if (cfg.packing()) rows.unpersist();
-        return new Split(stats, rowCount, stats.tokens, shards);
     }
 
     private static String rejectLine(Encoded e) {
@@ -275,10 +281,10 @@ public final class PrepareJob {
         HadoopFs.writeAtomically(HadoopFs.join(outUri, "manifest.json"), JsonFormat.printer().print(manifest).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** A local SparkSession for the CLI and tests (UI off, few shuffle partitions, a progress bar on a terminal). */
+    /** A SparkSession for the CLI and tests (UI off, few SQL shuffle partitions, a progress bar on a terminal). */
     public static SparkSession localSession(String master) {
         return SparkSession.builder().master(master).appName("lora4j-prepare").config("spark.ui.enabled", "false")
                 .config("spark.ui.showConsoleProgress", String.valueOf(System.console() != null))
-                .config("spark.sql.shuffle.partitions", "4").config("spark.default.parallelism", "4").getOrCreate();
+                .config("spark.sql.shuffle.partitions", "4").getOrCreate();
     }
 }

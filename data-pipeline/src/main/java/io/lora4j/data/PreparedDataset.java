@@ -10,8 +10,10 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.example.data.Group;
+import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.example.GroupReadSupport;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.schema.GroupType;
 import org.apache.spark.sql.SparkSession;
 
@@ -76,6 +78,18 @@ public final class PreparedDataset {
         }
         out.sort(null);
         return out;
+    }
+
+    /** Rows in one split, from the Parquet footers (no data pages are read). */
+    static long rowCount(String dirUri) throws IOException {
+        Configuration conf = new Configuration();
+        long n = 0;
+        for (Path shard : shards(dirUri)) {
+            try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(shard, conf))) {
+                n += r.getRecordCount();
+            }
+        }
+        return n;
     }
 
     private static List<Example> rows(String dirUri) throws IOException {
