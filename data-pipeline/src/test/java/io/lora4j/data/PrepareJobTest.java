@@ -89,6 +89,11 @@ class PrepareJobTest {
         Files.writeString(dir.resolve("notes.txt"), "this is not JSON at all\nneither is this\n");
         Path sub = Files.createDirectories(dir.resolve("more"));
         Files.writeString(sub.resolve("nested.jsonl"), "{\"instruction\": \"Nested\", \"output\": \"found\"}\n");
+        // Parquet input (a directory as Spark writes it): rows become records; a null output is a missing field
+        org.apache.spark.sql.types.StructType alpaca = new org.apache.spark.sql.types.StructType().add("instruction", "string").add("input", "string")
+                .add("output", "string");
+        spark.createDataFrame(List.of(org.apache.spark.sql.RowFactory.create("Parquet one", "", "P1"), org.apache.spark.sql.RowFactory.create("Parquet two", "x", null),
+                org.apache.spark.sql.RowFactory.create("Parquet three", null, "P3")), alpaca).coalesce(1).write().parquet(dir.resolve("table.parquet").toString());
         Files.writeString(dir.resolve("_SUCCESS"), "");      // Hadoop markers and hidden files are not inputs
         Files.writeString(dir.resolve(".part.crc"), "junk");
 
@@ -101,31 +106,34 @@ class PrepareJobTest {
                 "mixed.jsonl:8", "empty response", "mixed.jsonl:11", "not a JSON object", "latin1.jsonl:2", "invalid UTF-8",
                 "empty.json", "empty file", "notes.txt:1", "malformed JSON"));
         expected.put("notes.txt:2", "malformed JSON");
+        expected.put("table.parquet:1", "missing field 'output'"); // rows are numbered from 0
         Map<String, String> got = new TreeMap<>();
         List<JsonNode> rejects = readRejects(out);
         for (JsonNode r : rejects) {
             String where = r.get("source").asText();
-            got.put(where.substring(where.lastIndexOf('/') + 1), RecordParser.category(r.get("reason").asText()));
+            String file = where.contains("table.parquet/part-") ? "table.parquet" + where.substring(where.lastIndexOf(':')) : where.substring(where.lastIndexOf('/') + 1);
+            got.put(file, RecordParser.category(r.get("reason").asText()));
             assertTrue(r.has("record"), "the original line is kept: " + r);
         }
         assertEquals(expected, got, "every bad record is in rejects/ with file, line and reason");
         assertTrue(rejects.stream().anyMatch(r -> r.get("record").asText().equals("{\"instruction\": \"broken\", \"output\":")), "the original text");
 
-        // kept: 2 (good.json) + 1 (broken-array) + "Say hi" + ShareGPT + latin1 line 1 + nested = 7; duplicates 2
-        assertEquals(7, s.kept(), s.format());
+        // kept: 2 (good.json) + 1 (broken-array) + "Say hi" + ShareGPT + latin1 line 1 + nested + 2 Parquet rows = 9; duplicates 2
+        assertEquals(9, s.kept(), s.format());
         assertEquals(2, s.duplicates(), s.format());
         assertEquals(expected.size(), s.rejected(), s.format());
         assertEquals(s.read(), s.kept() + s.rejected() + s.duplicates(), "read = kept + rejected + duplicates");
-        assertEquals(7 + 2 + expected.size(), s.read());
+        assertEquals(9 + 2 + expected.size(), s.read());
         Map<String, Long> byReason = expected.values().stream().collect(Collectors.groupingBy(v -> v, TreeMap::new, Collectors.counting()));
         assertEquals(byReason, new TreeMap<>(s.rejectReasons()));
 
         DatasetManifest m = PreparedDataset.manifest(out.toString());
         assertEquals(byReason, new TreeMap<>(m.getRejectCountsMap()));
-        assertEquals(Map.of("read", s.read(), "rejected", s.rejected(), "duplicates", 2L, "kept", 7L, "truncated", 0L, "train_examples", 7L,
-                "val_examples", 0L, "train_rows", 7L, "val_rows", 0L), m.getStageCountsMap());
+        assertEquals(Map.of("read", s.read(), "rejected", s.rejected(), "duplicates", 2L, "kept", 9L, "truncated", 0L, "train_examples", 9L,
+                "val_examples", 0L, "train_rows", 9L, "val_rows", 0L), m.getStageCountsMap());
         var data = PreparedDataset.open(out.toString());
-        assertEquals(7, data.train().size());
+        assertEquals(9, data.train().size());
+        assertEquals(2, data.train().stream().filter(e -> e.source().contains("table.parquet/part-")).count(), "Parquet rows are read");
         assertTrue(data.val().isEmpty());
         assertTrue(data.train().stream().anyMatch(e -> e.source().endsWith("nested.jsonl:1")), "subdirectories are read");
         assertTrue(Files.exists(out.resolve("manifest.json")));
