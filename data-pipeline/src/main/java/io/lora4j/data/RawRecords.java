@@ -132,7 +132,8 @@ final class RawRecords {
         private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
         private final ByteArrayOutputStream line = new ByteArrayOutputStream();
-        private int lineNo;
+        private final byte[] buffer = new byte[1 << 16];
+        private int pos, limit, lineNo;
         private boolean eof, produced;
 
         LineIterator(String file, InputStream in) {
@@ -150,12 +151,7 @@ final class RawRecords {
         private Raw nextLine() throws IOException {
             while (!eof) {
                 line.reset();
-                long length = 0;
-                int b;
-                while ((b = in.read()) >= 0 && b != '\n') {
-                    if (length++ < MAX_LINE_BYTES) line.write(b);
-                }
-                eof = b < 0;
+                long length = readLine();
                 lineNo++;
                 byte[] bytes = line.toByteArray();
                 String where = file + ":" + lineNo;
@@ -175,6 +171,31 @@ final class RawRecords {
                 return new Raw(where, text, null); // parsed once, by the encoding step
             }
             return null;
+        }
+
+        /** Reads up to the next newline into {@code line} (at most MAX_LINE_BYTES of it); returns the line's full length. */
+        private long readLine() throws IOException {
+            long length = 0;
+            while (true) {
+                if (pos == limit) {
+                    limit = in.read(buffer, 0, buffer.length);
+                    pos = 0;
+                    if (limit <= 0) {
+                        limit = 0;
+                        eof = true;
+                        return length;
+                    }
+                }
+                int start = pos;
+                while (pos < limit && buffer[pos] != '\n') pos++;
+                int n = pos - start;
+                if (length < MAX_LINE_BYTES) line.write(buffer, start, (int) Math.min(n, MAX_LINE_BYTES - length));
+                length += n;
+                if (pos < limit) {
+                    pos++; // the newline
+                    return length;
+                }
+            }
         }
     }
 
