@@ -59,7 +59,7 @@ public final class PrepareBenchmark {
         out.printf("| plain single-thread loop (no Spark) | %.2f | %,.0f | %,.0f | 1.00 | – | %.1f | %.2f |%n", plain, n / plain, tokens / plain, plainCpu,
                 plainCpu / plain);
         double one = 0;
-        for (String master : new String[] {"local[1]", "local[2]"}) {
+        for (String master : System.getProperty("lora4j.bench.masters", "local[1],local[2]").split(",")) {
             long s0 = System.nanoTime();
             SparkSession spark = PrepareJob.localSession(master);
             double start = (System.nanoTime() - s0) / 1e9;
