@@ -1,10 +1,13 @@
 // The demo's exported GGUF in a real llama.cpp: for each prompt of lora4j's `generate --json` output (one JSON per
-// line), llama.cpp's greedy answer must equal lora4j's.
+// line), llama.cpp's greedy answer must equal lora4j's, except that the two may part where lora4j's two best tokens
+// were nearly tied (llama.cpp multiplies Q8_0 weights with Q8-quantized activations, which moves logits by up to ~0.5
+// on this tiny model): a divergence is accepted only at a step whose margin is below MARGIN.
 //   node .ci/llamacpp-answer.mjs MODEL.gguf ANSWERS.jsonl
 import {getLlama} from "node-llama-cpp";
 import fs from "node:fs";
 
 const [modelPath, answersFile] = process.argv.slice(2);
+const MARGIN = 0.75;
 const llama = await getLlama({gpu: false, build: "never"});
 const model = await llama.loadModel({modelPath});
 let failed = false;
@@ -18,9 +21,13 @@ for (const line of fs.readFileSync(answersFile, "utf8").split("\n").filter(l => 
         if (out.length >= java.ids.length + 1) break;
     }
     await context.dispose();
-    const same = out.length === java.ids.length && out.every((t, i) => t === java.ids[i]);
-    console.log((same ? "ok   " : "FAIL ") + JSON.stringify(model.detokenize(out)) + (same ? "" : "  (lora4j: " + JSON.stringify(java.text) + ")"));
-    if (!same) failed = true;
+    let k = 0;
+    while (k < out.length && k < java.ids.length && out[k] === java.ids[k]) k++;
+    const same = out.length === java.ids.length && k === out.length;
+    const nearTie = !same && k < java.margins.length && java.margins[k] < MARGIN;
+    const verdict = same ? "ok   " : nearTie ? "ok~  " : "FAIL ";
+    console.log(verdict + JSON.stringify(model.detokenize(out)) + (same ? "" : `  (lora4j: ${JSON.stringify(model.detokenize(java.ids))}; parted at step ${k}, lora4j margin ${java.margins[k]?.toFixed(3)})`));
+    if (!same && !nearTie) failed = true;
 }
 await model.dispose();
 process.exit(failed ? 1 : 0);

@@ -46,7 +46,8 @@ final class GenerateCommand implements Callable<Integer> {
         LlamaModel model = new LlamaModel(base.config(), base.weights());
         if (adapter != null) model = AdapterLoader.load(adapter, base.config(), 1f).attach(model);
         int[] ids = tok.encode(prompt, true);
-        int[] gen = Generator.generate(model, ids, maxTokens, new Sampler(temperature, topP, seed), tok.eosId());
+        Generator.Output output = Generator.generateWithMargins(model, ids, maxTokens, new Sampler(temperature, topP, seed), tok.eosId());
+        int[] gen = output.ids();
         int[] all = new int[ids.length + gen.length];
         System.arraycopy(ids, 0, all, 0, ids.length);
         System.arraycopy(gen, 0, all, ids.length, gen.length);
@@ -56,6 +57,8 @@ final class GenerateCommand implements Callable<Integer> {
             for (int id : ids) p.add(id);
             var g = node.putArray("ids");
             for (int id : gen) g.add(id);
+            var m = node.putArray("margins"); // best − second-best logit at each step (the EOS step included)
+            for (float f : output.margins()) m.add(f);
             node.put("text", tok.decode(all));
             System.out.println(node);
         } else {

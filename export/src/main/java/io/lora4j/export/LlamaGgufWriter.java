@@ -8,6 +8,7 @@ import io.lora4j.core.model.LlamaWeights;
 import io.lora4j.core.model.Projection;
 import io.lora4j.core.model.QkPermutation;
 import io.lora4j.core.tokenizer.TokenizerModel;
+import io.lora4j.export.quant.LayerCounts;
 import io.lora4j.export.quant.QuantPreset;
 import io.lora4j.export.quant.Quantizers;
 import java.io.IOException;
@@ -65,7 +66,7 @@ public final class LlamaGgufWriter {
             tensors.addAll(blk);
         }
         tensors.subList(0, c.tiedEmbeddings() ? 2 : 3).sort(java.util.Comparator.comparing(Named::name));
-        QuantPreset.Counters counters = new QuantPreset.Counters(c.nLayers(), c.nHeads(), c.nKvHeads(), !c.tiedEmbeddings());
+        LayerCounts counters = LayerCounts.of(tensors.stream().map(Named::name).toList(), c.nLayers(), c.nHeads(), c.nKvHeads());
         for (Named t : tensors) {
             long[] shape = t.values.shape();
             long[] ne = shape.length == 1 ? new long[] {shape[0]} : new long[] {shape[1], shape[0]};

@@ -1,35 +1,55 @@
 package io.lora4j.export.quant;
 
 import io.lora4j.core.ggml.GgmlType;
+import java.nio.ByteBuffer;
 
-/** Quantizes one block of {@link GgmlType#blockSize} floats into {@link GgmlType#typeSize} bytes, as ggml's _ref code. */
-interface BlockQuantizer {
-    void quantize(float[] x, int xo, byte[] out, int oo);
+/**
+ * The shared part of every {@link Quantizer}: argument checks and the trip from blocks in a {@code byte[]} to the
+ * destination buffer (written in place when it has an accessible array, else staged and bulk-put).
+ */
+abstract class BlockQuantizer implements Quantizer {
+    /** Blocks staged per bulk put when the destination has no accessible array. */
+    private static final int STAGED_BLOCKS = 64;
 
-    /** A fresh quantizer for one thread (quantizers keep scratch arrays). */
-    static BlockQuantizer forType(GgmlType t) {
-        return switch (t) {
-            case Q8_0 -> LegacyQuantizers::q8_0;
-            case Q4_0 -> LegacyQuantizers::q4_0;
-            case Q4_1 -> LegacyQuantizers::q4_1;
-            case Q5_0 -> LegacyQuantizers::q5_0;
-            case Q5_1 -> LegacyQuantizers::q5_1;
-            case Q2_K -> new KQuantizers.Q2K();
-            case Q3_K -> new KQuantizers.Q3K();
-            case Q4_K -> new KQuantizers.Q4K();
-            case Q5_K -> new KQuantizers.Q5K();
-            case Q6_K -> new KQuantizers.Q6K();
-            case F16 -> (x, xo, out, oo) -> QuantMath.putHalf(out, oo, x[xo]);
-            case BF16 -> (x, xo, out, oo) -> {
-                short b = io.lora4j.core.ggml.Float16.floatToBf16(x[xo]);
-                out[oo] = (byte) b;
-                out[oo + 1] = (byte) (b >> 8);
-            };
-            case F32 -> (x, xo, out, oo) -> {
-                int bits = Float.floatToRawIntBits(x[xo]);
-                for (int i = 0; i < 4; i++) out[oo + i] = (byte) (bits >>> (8 * i));
-            };
-            default -> throw new IllegalArgumentException("lora4j cannot quantize to " + t);
-        };
+    private final GgmlType type;
+    private byte[] staging;
+
+    BlockQuantizer(GgmlType type) {
+        this.type = type;
+    }
+
+    @Override
+    public final GgmlType type() {
+        return type;
+    }
+
+    /** Quantizes {@code nBlocks} consecutive blocks from {@code x[xo..]} into {@code out[oo..]}. */
+    abstract void quantizeBlocks(float[] x, int xo, int nBlocks, byte[] out, int oo);
+
+    @Override
+    public final void quantizeRow(float[] src, int srcOff, int n, ByteBuffer dst) {
+        if (n < 0 || n % type.blockSize != 0) {
+            throw new IllegalArgumentException(type + ": row length " + n + " is not a multiple of the block size " + type.blockSize);
+        }
+        if (srcOff < 0 || srcOff > src.length - n) {
+            throw new IndexOutOfBoundsException(type + ": values [" + srcOff + ", " + ((long) srcOff + n) + ") outside an array of " + src.length);
+        }
+        int blocks = n / type.blockSize;
+        long bytes = (long) blocks * type.typeSize;
+        if (dst.remaining() < bytes) {
+            throw new IllegalArgumentException(type + ": " + n + " values need " + bytes + " bytes but the buffer has " + dst.remaining() + " left");
+        }
+        if (dst.hasArray()) {
+            int at = dst.arrayOffset() + dst.position();
+            quantizeBlocks(src, srcOff, blocks, dst.array(), at);
+            dst.position(dst.position() + (int) bytes);
+            return;
+        }
+        if (staging == null) staging = new byte[STAGED_BLOCKS * type.typeSize];
+        for (int b = 0; b < blocks; b += STAGED_BLOCKS) {
+            int k = Math.min(STAGED_BLOCKS, blocks - b);
+            quantizeBlocks(src, srcOff + b * type.blockSize, k, staging, 0);
+            dst.put(staging, 0, k * type.typeSize);
+        }
     }
 }

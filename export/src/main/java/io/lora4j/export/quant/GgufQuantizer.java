@@ -30,8 +30,9 @@ public final class GgufQuantizer {
             int layers = (int) f.metadata().getInteger("llama.block_count", 0);
             int heads = (int) f.metadata().getInteger("llama.attention.head_count", 1);
             int kvHeads = (int) f.metadata().getInteger("llama.attention.head_count_kv", heads);
-            QuantPreset.Counters c = new QuantPreset.Counters(layers, heads, kvHeads, f.tensor("output.weight").isPresent());
-            for (GgufTensorInfo t : sorted(f.tensors())) {
+            List<GgufTensorInfo> order = sorted(f.tensors());
+            LayerCounts c = LayerCounts.of(order.stream().map(GgufTensorInfo::name).toList(), layers, heads, kvHeads);
+            for (GgufTensorInfo t : order) {
                 GgmlType target = preset.typeFor(t.name(), t.ne(), c);
                 if (target == null || target == t.type()) {
                     w.addTensor(t.name(), t.ne(), t.type(), f.tensorBytes(t));
@@ -55,9 +56,11 @@ public final class GgufQuantizer {
         return s;
     }
 
+    /** sscanf(name, "blk.%d.") as llama.cpp's weight_name_comparer does; -1 for tensors outside the layers. */
     static int layer(String name) {
         if (!name.startsWith("blk.")) return -1;
-        int end = name.indexOf('.', 4);
-        return Integer.parseInt(name.substring(4, end));
+        int end = 4;
+        while (end < name.length() && name.charAt(end) >= '0' && name.charAt(end) <= '9' && end < 13) end++;
+        return end == 4 ? -1 : Integer.parseInt(name.substring(4, end));
     }
 }

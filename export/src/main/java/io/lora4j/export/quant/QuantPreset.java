@@ -3,8 +3,9 @@ package io.lora4j.export.quant;
 import io.lora4j.core.ggml.GgmlType;
 
 /**
- * llama-quantize's file types (llama_ftype) and their tensor-type mixing for the llama architecture without an
- * importance matrix (src/llama-quant.cpp llama_tensor_get_type; REFERENCE.md B.12).
+ * llama-quantize's file types (llama_ftype, written as general.file_type) and their per-tensor type mixing for the
+ * llama architecture without an importance matrix, --pure or --tensor-type (src/llama-quant.cpp
+ * llama_tensor_get_type; REFERENCE.md B.12). MoE (n_expert = 8) and Falcon rules are not modelled.
  */
 public enum QuantPreset {
     F32(0, GgmlType.F32), F16(1, GgmlType.F16), BF16(32, GgmlType.BF16),
@@ -12,8 +13,9 @@ public enum QuantPreset {
     Q2_K(10, GgmlType.Q2_K), Q3_K_S(11, GgmlType.Q3_K), Q3_K_M(12, GgmlType.Q3_K), Q3_K_L(13, GgmlType.Q3_K),
     Q4_K_S(14, GgmlType.Q4_K), Q4_K_M(15, GgmlType.Q4_K), Q5_K_S(16, GgmlType.Q5_K), Q5_K_M(17, GgmlType.Q5_K), Q6_K(18, GgmlType.Q6_K);
 
-    /** general.file_type */
+    /** general.file_type (llama_ftype). */
     public final int ftype;
+    /** The type of every tensor that no rule singles out. */
     public final GgmlType defaultType;
 
     QuantPreset(int ftype, GgmlType defaultType) {
@@ -26,70 +28,93 @@ public enum QuantPreset {
         throw new IllegalArgumentException("unknown type '" + name + "', expected one of " + java.util.Arrays.toString(values()));
     }
 
-    /** Counters over the tensors in llama-quantize's order (layer-major), for the use_more_bits rules. */
-    public static final class Counters {
-        int attnV, ffnDown;
-        final int nAttnV, nFfnDown, nHead, nHeadKv;
-        final boolean hasOutput;
-
-        public Counters(int nLayers, int nHead, int nHeadKv, boolean hasOutput) {
-            this.nAttnV = nLayers;
-            this.nFfnDown = nLayers;
-            this.nHead = nHead;
-            this.nHeadKv = nHeadKv;
-            this.hasOutput = hasOutput;
-        }
-    }
-
+    /** llama-quantize's use_more_bits: the first and last eighth of the layers and every third one between. */
     static boolean useMoreBits(int i, int n) {
         return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
     }
 
     /**
-     * The type a tensor gets (advancing the counters, so call once per tensor in file order), or null when it stays
-     * as it is (1-D tensors, norms, non-weights).
+     * llama-quantize's tensor_allows_quantization for llama tensors: 2-D and up (ggml_n_dims, so trailing 1s do not
+     * count), a name ending in "weight", not a norm, not an expert gate.
      */
-    public GgmlType typeFor(String name, long[] ne, Counters c) {
-        if (ne.length < 2 || !name.endsWith("weight") || name.contains("_norm.weight")) return null;
-        if (this == F32 || this == F16 || this == BF16) return defaultType;
-        GgmlType t = defaultType;
-        boolean isOutput = name.equals("output.weight") || (!c.hasOutput && name.equals("token_embd.weight"));
-        if (isOutput) {
-            if (ne[0] % 256 != 0) t = GgmlType.Q8_0;
-            else if (t != GgmlType.Q8_0) t = GgmlType.Q6_K;
-        } else if (name.contains("attn_v.weight")) {
-            int i = c.attnV++;
-            if (this == Q2_K) t = c.nHead / c.nHeadKv >= 4 ? GgmlType.Q4_K : GgmlType.Q3_K;
-            else if (this == Q3_K_M) t = i < 2 ? GgmlType.Q5_K : GgmlType.Q4_K;
-            else if (this == Q3_K_L) t = GgmlType.Q5_K;
-            else if ((this == Q4_K_M || this == Q5_K_M) && useMoreBits(i, c.nAttnV)) t = GgmlType.Q6_K;
-            else if (this == Q4_K_S && i < 4) t = GgmlType.Q5_K;
-        } else if (name.contains("ffn_down")) {
-            int i = c.ffnDown++, n = c.nFfnDown;
-            if (this == Q2_K) t = GgmlType.Q3_K;
-            else if (this == Q3_K_S) { if (i < n / 8) t = GgmlType.Q4_K; }
-            else if (this == Q3_K_M) t = i < n / 16 ? GgmlType.Q5_K : GgmlType.Q4_K;
-            else if (this == Q3_K_L) t = GgmlType.Q5_K;
-            else if ((this == Q4_K_M || this == Q5_K_M) && useMoreBits(i, n)) t = GgmlType.Q6_K;
-            else if (this == Q4_K_S && i < n / 8) t = GgmlType.Q5_K;
-        } else if (name.contains("attn_output.weight")) {
-            if (this == Q2_K) t = GgmlType.Q3_K;
-            else if (this == Q3_K_M) t = GgmlType.Q4_K;
-            else if (this == Q3_K_L) t = GgmlType.Q5_K;
+    public static boolean quantizable(String name, long[] ne) {
+        int dims = 1;
+        for (int i = ne.length - 1; i >= 1; i--) {
+            if (ne[i] > 1) {
+                dims = i + 1;
+                break;
+            }
         }
-        return fallback(t, ne[0]);
+        return dims >= 2 && name.endsWith("weight") && !name.contains("_norm.weight") && !name.contains("ffn_gate_inp.weight");
     }
 
-    /** llama-quantize's substitutes when a row length is not a multiple of the block size. */
-    static GgmlType fallback(GgmlType t, long rowLen) {
-        if (rowLen % t.blockSize == 0) return t;
+    /**
+     * The type this tensor gets, or null when it stays as stored (1-D tensors such as norms, and the other tensors
+     * llama-quantize never converts: see {@link #quantizable}). Call once per tensor in llama-quantize's order: the
+     * attn_v and ffn_down counters in {@code ctx} advance.
+     */
+    public GgmlType typeFor(String name, long[] ne, LayerCounts ctx) {
+        if (!quantizable(name, ne)) return null;
+        if (!defaultType.isQuantized()) return defaultType;
+        return fallback(mixed(name, ne[0], ctx), ne[0]);
+    }
+
+    /** llama_tensor_get_type_impl for llama, the non-imatrix k-quant and legacy ftypes. */
+    private GgmlType mixed(String name, long ncols, LayerCounts c) {
+        GgmlType t = defaultType;
+        if (name.equals("output.weight") || (!c.hasOutput && name.equals("token_embd.weight"))) {
+            // the block size of the default type, not 256: a Q4_0 file with 288 columns first asks for Q6_K
+            if (ncols % defaultType.blockSize != 0) return GgmlType.Q8_0;
+            return defaultType == GgmlType.Q8_0 ? t : GgmlType.Q6_K;
+        }
+        if (name.equals("token_embd.weight")) return t;
+        if (name.contains("attn_v.weight")) {
+            int i = c.iAttnV++;
+            switch (this) {
+                case Q2_K -> t = c.gqa() >= 4 ? GgmlType.Q4_K : GgmlType.Q3_K;
+                case Q3_K_M -> t = i < 2 ? GgmlType.Q5_K : GgmlType.Q4_K;
+                case Q3_K_L -> t = GgmlType.Q5_K;
+                case Q4_K_M, Q5_K_M -> { if (useMoreBits(i, c.nAttnV)) t = GgmlType.Q6_K; }
+                case Q4_K_S -> { if (i < 4) t = GgmlType.Q5_K; }
+                default -> { }
+            }
+            if (c.is70B() && (t == GgmlType.Q3_K || t == GgmlType.Q4_K)) t = GgmlType.Q5_K;
+        } else if (name.contains("ffn_down")) {
+            int i = c.iFfnDown++, n = c.nLayer;
+            switch (this) {
+                case Q2_K -> t = GgmlType.Q3_K;
+                case Q3_K_M -> t = i < n / 16 ? GgmlType.Q5_K : GgmlType.Q4_K;
+                case Q3_K_L -> t = GgmlType.Q5_K;
+                case Q4_K_M, Q5_K_M -> { if (useMoreBits(i, n)) t = GgmlType.Q6_K; }
+                case Q4_K_S -> { if (i < n / 8) t = GgmlType.Q5_K; }
+                default -> { }
+            }
+        } else if (name.contains("attn_output.weight")) {
+            switch (this) {
+                case Q2_K -> t = GgmlType.Q3_K;
+                case Q3_K_M -> t = GgmlType.Q4_K;
+                case Q3_K_L -> t = GgmlType.Q5_K;
+                default -> { }
+            }
+        }
+        return t;
+    }
+
+    /**
+     * llama-quantize's substitute when a row length is not a multiple of the block size (tensor_type_fallback), and
+     * F16 when even the substitute does not fit. For the 32-element types llama-quantize has no substitute and
+     * stops ("no tensor type fallback"); lora4j writes F16 instead, so that small models (e.g. 172 columns)
+     * still export: this is the one place where lora4j deliberately differs.
+     */
+    static GgmlType fallback(GgmlType t, long ncols) {
+        if (ncols % t.blockSize == 0) return t;
         GgmlType f = switch (t) {
             case Q2_K, Q3_K -> GgmlType.Q4_0;
             case Q4_K -> GgmlType.Q5_0;
             case Q5_K -> GgmlType.Q5_1;
             case Q6_K -> GgmlType.Q8_0;
-            default -> t;
+            default -> GgmlType.F16;
         };
-        return rowLen % f.blockSize == 0 ? f : GgmlType.F16;
+        return ncols % f.blockSize == 0 ? f : GgmlType.F16;
     }
 }

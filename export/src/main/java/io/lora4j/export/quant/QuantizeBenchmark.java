@@ -2,44 +2,85 @@ package io.lora4j.export.quant;
 
 import io.lora4j.core.ggml.GgmlType;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * {@code lora4j bench quantize}: MB/s of F32 input per type for an n×n tensor, single-thread and all cores, beside
- * ggml's own C reference quantizers as measured on these 2-core machines.
+ * {@code lora4j bench quantize}: MB/s of F32 input per type for an n×n random tensor (Gaussian with sparse 25×
+ * outliers), one column per thread count, beside ggml's own C reference quantizers (single thread, measured on
+ * this class of machine), plus a single-thread column in CPU time.
+ * Usage: {@code QuantizeBenchmark [n] [threads...]}, default 4096 and 1 plus all cores.
  */
 public final class QuantizeBenchmark {
-    private static final Map<GgmlType, Integer> GGML_C = Map.of(GgmlType.Q4_0, 3600, GgmlType.Q8_0, 950, GgmlType.Q3_K, 540,
+    /** ggml's quantize_row_*_ref in C, one thread, MB/s of F32 input. */
+    static final Map<GgmlType, Integer> GGML_C = Map.of(GgmlType.Q4_0, 3600, GgmlType.Q8_0, 950, GgmlType.Q3_K, 540,
             GgmlType.Q6_K, 150, GgmlType.Q5_K, 70, GgmlType.Q2_K, 50, GgmlType.Q4_K, 40);
+    static final GgmlType[] TYPES = {GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q2_K,
+            GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.F16, GgmlType.BF16};
 
     private QuantizeBenchmark() {}
 
-    public static void run(PrintStream out, int n) {
+    public static void main(String[] args) {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 4096;
+        int[] threads = Arrays.stream(args).skip(1).mapToInt(Integer::parseInt).toArray();
+        run(System.out, n, threads);
+    }
+
+    /** Prints the table for an n×n tensor; no thread counts means 1 and all cores. */
+    public static void run(PrintStream out, int n, int... threads) {
         int cores = Runtime.getRuntime().availableProcessors();
-        float[] x = new float[n * n];
-        SplittableRandom r = new SplittableRandom(1);
-        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
-        double mb = x.length * 4 / 1e6;
-        out.printf("lora4j bench quantize — %dx%d F32 tensor (%.0f MB), %d cores%n", n, n, mb, cores);
-        out.println("| type | 1 thread MB/s | " + cores + " threads MB/s | scaling | ggml C reference (1 thread) MB/s | 1 thread vs ggml |");
-        out.println("|---|---|---|---|---|---|");
-        for (GgmlType t : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q2_K, GgmlType.Q3_K,
-                GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.F16}) {
-            double one = mbPerSecond(x, n, t, 1, mb), all = mbPerSecond(x, n, t, cores, mb);
-            Integer ref = GGML_C.get(t);
-            out.printf("| %s | %.0f | %.0f | %.2fx | %s | %s |%n", t, one, all, all / one, ref == null ? "–" : ref.toString(),
-                    ref == null ? "–" : String.format("%.2fx", one / ref));
+        int[] ts = threads.length > 0 ? threads : cores > 1 ? new int[] {1, cores} : new int[] {1};
+        float[] x = randomTensor(n, 1);
+        double mb = x.length * 4.0 / 1e6;
+        out.printf("lora4j bench quantize: %dx%d F32 tensor (%.0f MB), %d cores, %s%n", n, n, mb, cores, System.getProperty("java.vm.name") + " " + Runtime.version());
+        StringBuilder head = new StringBuilder("| type |");
+        StringBuilder rule = new StringBuilder("|---|");
+        for (int t : ts) {
+            head.append(' ').append(t).append(t == 1 ? " thread" : " threads").append(" MB/s |");
+            rule.append("---:|");
+        }
+        out.println(head + " 1 thread, CPU time, MB/s | ggml C, 1 thread, MB/s | CPU-time / ggml C |");
+        out.println(rule + "---:|---:|---:|");
+        for (GgmlType type : TYPES) {
+            List<String> cells = new ArrayList<>();
+            for (int t : ts) cells.add(String.format("%.0f", mbPerSecond(x, n, type, t, mb, false)));
+            double cpu = mbPerSecond(x, n, type, 1, mb, true);
+            Integer ref = GGML_C.get(type);
+            out.printf("| %s | %s | %.0f | %s | %s |%n", type, String.join(" | ", cells), cpu, ref == null ? "-" : ref.toString(),
+                    ref == null ? "-" : String.format("%.2fx", cpu / ref));
         }
     }
 
-    private static double mbPerSecond(float[] x, int n, GgmlType t, int threads, double mb) {
-        Quantizers.quantize(x, n, n, t, threads); // warm-up
+    static float[] randomTensor(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = new float[n * n];
+        for (int i = 0; i < x.length; i++) {
+            float v = (float) r.nextGaussian();
+            x[i] = r.nextInt(200) == 0 ? 25 * v : v;
+        }
+        return x;
+    }
+
+    /**
+     * Best of a few runs after a warm-up, at least ~0.5 s of work per cell; wall time, or with {@code cpuTime} the
+     * calling thread's CPU time (one thread runs on the caller), which a machine shared with other work disturbs less.
+     */
+    private static double mbPerSecond(float[] x, int n, GgmlType t, int threads, double mb, boolean cpuTime) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long t0 = System.nanoTime();
+        Quantizers.quantize(x, n, n, t, threads); // warm-up (JIT)
+        double first = (System.nanoTime() - t0) / 1e9;
+        int reps = (int) Math.max(2, Math.min(10, 0.5 / Math.max(first, 1e-3)));
         double best = Double.MAX_VALUE;
-        for (int i = 0; i < 2; i++) {
-            long t0 = System.nanoTime();
+        for (int i = 0; i < reps; i++) {
+            long s = cpuTime ? mx.getCurrentThreadCpuTime() : System.nanoTime();
             Quantizers.quantize(x, n, n, t, threads);
-            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            best = Math.min(best, ((cpuTime ? mx.getCurrentThreadCpuTime() : System.nanoTime()) - s) / 1e9);
         }
         return mb / best;
     }

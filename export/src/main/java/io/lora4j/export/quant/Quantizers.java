@@ -5,48 +5,101 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-/** Quantizes float rows to any supported ggml type, multi-threaded over rows (blocks are independent: same bytes for any thread count). */
+/**
+ * Finds the {@link Quantizer} for a ggml type and quantizes whole tensors, multi-threaded over rows. Blocks are
+ * independent and each thread owns a contiguous range of rows and its own quantizer, so the bytes are the same for
+ * any thread count.
+ */
 public final class Quantizers {
     private Quantizers() {}
 
-    public static ByteBuffer quantize(float[] data, int rows, int rowLen, GgmlType type, int threads) {
-        if ((long) rows * rowLen != data.length) throw new IllegalArgumentException(rows + " rows of " + rowLen + " is not " + data.length + " values");
+    /** The types lora4j can write. */
+    public static boolean supports(GgmlType type) {
+        return switch (type) {
+            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> true;
+            default -> false;
+        };
+    }
+
+    /** A fresh quantizer (it keeps scratch arrays: one per thread). */
+    public static Quantizer forType(GgmlType type) {
+        return switch (type) {
+            case F32 -> new FloatQuantizers.F32();
+            case F16 -> new FloatQuantizers.F16();
+            case BF16 -> new FloatQuantizers.BF16();
+            case Q8_0 -> new LegacyQuantizers.Q8_0();
+            case Q4_0 -> new LegacyQuantizers.Q4_0();
+            case Q4_1 -> new LegacyQuantizers.Q4_1();
+            case Q5_0 -> new LegacyQuantizers.Q5_0();
+            case Q5_1 -> new LegacyQuantizers.Q5_1();
+            case Q2_K -> new Q2KQuantizer();
+            case Q3_K -> new Q3KQuantizer();
+            case Q4_K -> Q45KQuantizer.q4K();
+            case Q5_K -> Q45KQuantizer.q5K();
+            case Q6_K -> new Q6KQuantizer();
+            default -> throw new IllegalArgumentException("lora4j cannot quantize to " + type
+                    + " (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K)");
+        };
+    }
+
+    /**
+     * Quantizes {@code nRows} rows of {@code rowLen} values (row-major, ne[0] = rowLen) into a little-endian heap
+     * buffer of {@code nRows · type.rowBytes(rowLen)} bytes, using up to {@code threads} threads.
+     */
+    public static ByteBuffer quantize(float[] data, int nRows, int rowLen, GgmlType type, int threads) {
+        if (nRows < 0 || rowLen < 0 || (long) nRows * rowLen != data.length) {
+            throw new IllegalArgumentException(nRows + " rows of " + rowLen + " values do not match an array of " + data.length);
+        }
+        if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         long rowBytes = type.rowBytes(rowLen);
-        byte[] out = new byte[Math.toIntExact(rowBytes * rows)];
-        int t = Math.max(1, Math.min(threads, rows));
+        long total = rowBytes * nRows;
+        if (total > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(type + ": " + nRows + "x" + rowLen + " quantizes to " + total + " bytes, more than one Java array holds");
+        }
+        byte[] out = new byte[(int) total];
+        int t = Math.max(1, Math.min(threads, nRows));
         if (t == 1) {
-            quantizeRows(data, rowLen, type, out, 0, rows);
+            quantizeRows(data, rowLen, type, out, 0, nRows);
         } else {
-            ExecutorService pool = Executors.newFixedThreadPool(t);
-            try {
-                List<Future<?>> parts = new ArrayList<>();
-                int per = (rows + t - 1) / t;
-                for (int r0 = 0; r0 < rows; r0 += per) {
-                    int from = r0, to = Math.min(rows, r0 + per);
-                    parts.add(pool.submit(() -> quantizeRows(data, rowLen, type, out, from, to)));
-                }
-                for (Future<?> f : parts) f.get();
-            } catch (Exception e) {
-                throw new IllegalStateException("quantization failed: " + e.getMessage(), e);
-            } finally {
-                pool.shutdown();
-            }
+            runParallel(data, rowLen, type, out, nRows, t);
         }
         return ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    private static void quantizeRows(float[] data, int rowLen, GgmlType type, byte[] out, int from, int to) {
-        BlockQuantizer q = BlockQuantizer.forType(type);
-        int blocks = rowLen / type.blockSize;
-        long rowBytes = type.rowBytes(rowLen);
-        for (int r = from; r < to; r++) {
-            for (int b = 0; b < blocks; b++) {
-                q.quantize(data, r * rowLen + b * type.blockSize, out, (int) (r * rowBytes + (long) b * type.typeSize));
+    private static void runParallel(float[] data, int rowLen, GgmlType type, byte[] out, int nRows, int t) {
+        ExecutorService pool = Executors.newFixedThreadPool(t, r -> {
+            Thread th = new Thread(r, "lora4j-quantize");
+            th.setDaemon(true);
+            return th;
+        });
+        try {
+            List<Future<?>> parts = new ArrayList<>(t);
+            for (int k = 0; k < t; k++) {
+                int from = (int) ((long) nRows * k / t), to = (int) ((long) nRows * (k + 1) / t);
+                parts.add(pool.submit(() -> quantizeRows(data, rowLen, type, out, from, to)));
             }
+            for (Future<?> f : parts) f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while quantizing to " + type, e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException r) throw r;
+            throw new IllegalStateException("quantizing to " + type + " failed", c);
+        } finally {
+            pool.shutdownNow();
         }
+    }
+
+    private static void quantizeRows(float[] data, int rowLen, GgmlType type, byte[] out, int from, int to) {
+        Quantizer q = forType(type);
+        int rowBytes = (int) type.rowBytes(rowLen);
+        ByteBuffer dst = ByteBuffer.wrap(out, from * rowBytes, (to - from) * rowBytes);
+        for (int r = from; r < to; r++) q.quantizeRow(data, r * rowLen, rowLen, dst);
     }
 }
