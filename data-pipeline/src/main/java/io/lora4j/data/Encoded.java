@@ -4,6 +4,10 @@ import java.io.Serializable;
 
 /** One record after templating and tokenization on an executor: kept (ids, labels) or rejected (reason). */
 record Encoded(long hash, int[] inputIds, int[] labels, String where, boolean truncated, String reject, String original) implements Serializable {
+    static Encoded rejected(String where, String reason, String original) {
+        return new Encoded(0, null, null, where, false, reason, original);
+    }
+
     boolean kept() {
         return reject == null;
     }

@@ -10,21 +10,26 @@ import java.util.List;
 /**
  * One raw JSON record → an {@link InstructionRecord}, or the reason it is rejected. Alpaca (instruction, input,
  * output, with field renaming) and ShareGPT (conversations of human/gpt/system turns; the loss is on gpt turns only,
- * rendered with a Vicuna-style chat template).
+ * rendered with the {@link ChatTemplate}). Reasons read "category" or "category: detail"; the summary counts by category.
  */
 final class RecordParser {
     static final ObjectMapper JSON = new ObjectMapper();
-    /** Chat template for ShareGPT: "USER: …" and " ASSISTANT:" are prompt; the assistant's text + EOS is trained. */
-    static final String CHAT_SYSTEM = "A chat between a curious user and an artificial intelligence assistant.";
 
     record Parsed(InstructionRecord record, String rejectReason) {}
 
     private RecordParser() {}
 
+    /** {@code template} null means the chat template. */
     static Parsed parse(JsonNode node, String where, PrepareConfig.Source src, PromptTemplate template) {
         if (node == null || !node.isObject()) return reject("not a JSON object");
         boolean sharegpt = src.format().equals("sharegpt") || (src.format().equals("auto") && node.has("conversations"));
         return sharegpt ? shareGpt(node, where) : alpaca(node, where, src, template);
+    }
+
+    /** The category of a reject reason: the text before the first ": ". */
+    static String category(String reason) {
+        int i = reason.indexOf(": ");
+        return i < 0 ? reason : reason.substring(0, i);
     }
 
     private static Parsed alpaca(JsonNode node, String where, PrepareConfig.Source src, PromptTemplate template) {
@@ -35,35 +40,32 @@ final class RecordParser {
         }
         String output = node.get(fo).asText("");
         if (output.isBlank()) return reject("empty response");
-        return new Parsed(InstructionRecord.alpaca(template, node.get(fi).asText(""), node.path(fin).asText(""), output, where), null);
+        String instruction = node.get(fi).asText(""), input = node.path(fin).asText("");
+        if (instruction.isBlank()) return reject("empty instruction");
+        return new Parsed(template == null ? ChatTemplate.single(instruction, input, output, where)
+                : InstructionRecord.alpaca(template, instruction, input, output, where), null);
     }
 
     private static Parsed shareGpt(JsonNode node, String where) {
         JsonNode conv = node.get("conversations");
         if (conv == null || !conv.isArray() || conv.isEmpty()) return reject("missing or empty 'conversations'");
-        List<InstructionRecord.Turn> turns = new ArrayList<>();
-        StringBuilder prompt = new StringBuilder(CHAT_SYSTEM);
-        boolean anyAssistant = false;
+        List<ChatTemplate.Message> messages = new ArrayList<>();
         for (JsonNode t : conv) {
-            String from = t.path("from").asText(""), value = t.path("value").asText(null);
-            if (value == null || !t.path("value").isTextual()) return reject("a turn has no string 'value'");
-            switch (from) {
-                case "system" -> prompt.insert(0, value + "\n");
-                case "human", "user" -> prompt.append(" USER: ").append(value).append(" ASSISTANT:");
-                case "gpt", "assistant" -> {
-                    if (value.isBlank()) return reject("empty assistant turn");
-                    turns.add(new InstructionRecord.Turn(prompt.toString(), false));
-                    turns.add(new InstructionRecord.Turn(" " + value, true));
-                    prompt.setLength(0);
-                    anyAssistant = true;
-                }
-                default -> {
-                    return reject("unknown speaker '" + from + "' (expected human, gpt or system)");
-                }
-            }
+            if (!t.isObject()) return reject("a conversation turn is not a JSON object");
+            if (!t.path("value").isTextual()) return reject("a turn has no string 'value'");
+            String from = t.path("from").asText(""), value = t.get("value").asText();
+            String role = switch (from) {
+                case "system" -> "system";
+                case "human", "user" -> "user";
+                case "gpt", "assistant", "chatgpt", "bing", "bard" -> "assistant";
+                default -> null;
+            };
+            if (role == null) return reject("unknown speaker: '" + from + "' (expected human, gpt or system)");
+            if (role.equals("assistant") && value.isBlank()) return reject("empty assistant turn");
+            messages.add(new ChatTemplate.Message(role, value));
         }
-        if (!anyAssistant) return reject("no assistant turn to train on");
-        return new Parsed(new InstructionRecord(turns, where), null);
+        InstructionRecord r = ChatTemplate.render(messages, where);
+        return r == null ? reject("no assistant turn to train on") : new Parsed(r, null);
     }
 
     private static Parsed reject(String why) {

@@ -51,8 +51,15 @@ class HdfsPrepareTest {
             assertEquals(1, s.rejected());
             assertTrue(fs.exists(new org.apache.hadoop.fs.Path("/out/ds/manifest.pb")));
             assertTrue(fs.exists(new org.apache.hadoop.fs.Path("/out/ds/train")));
-            var content = PreparedDataset.read(spark, base + "/out/ds");
+            var content = PreparedDataset.open(base + "/out/ds"); // the plain reader, on HDFS
             assertEquals(50, content.train().size() + content.val().size());
+            java.util.Set<String> sources = new java.util.TreeSet<>();
+            for (var e : content.train()) sources.add(e.source());
+            for (var e : content.val()) sources.add(e.source());
+            for (int i = 1; i <= 50; i++) assertTrue(sources.contains(base + "/in/data.jsonl:" + i), "line " + i + " of the HDFS input: " + sources);
+            String part = HadoopFs.list(base + "/out/ds/rejects").stream().filter(f -> f.startsWith("part-")).findFirst().orElseThrow();
+            String rejects = new String(HadoopFs.readAll(base + "/out/ds/rejects/" + part), StandardCharsets.UTF_8);
+            assertTrue(rejects.contains("data.jsonl:51") && rejects.contains("malformed JSON"), rejects);
             assertEquals(s.train(), content.manifest().getTrainRecords());
             assertTrue(new String(HadoopFs.readAll(base + "/out/ds/manifest.json"), StandardCharsets.UTF_8).contains("tokenizerFingerprint"));
         } finally {

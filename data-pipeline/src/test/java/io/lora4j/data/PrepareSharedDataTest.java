@@ -9,6 +9,7 @@ import io.lora4j.core.testing.SharedData;
 import io.lora4j.core.tokenizer.Tokenizer;
 import io.lora4j.core.tokenizer.Tokenizers;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
@@ -17,72 +18,118 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** prepare on the shared Alpaca (English, Chinese) and ShareGPT files with the LLaMA-2 tokenizer. */
+/**
+ * prepare on the shared Alpaca (English, Chinese) and ShareGPT files with the LLaMA-2 tokenizer: every example's ids
+ * equal the core tokenizer's tokenize(template(record)) + EOS, computed here without the job's code; the masks leave
+ * exactly the response + EOS; the shards are byte-identical between local[2] and local[1].
+ */
 class PrepareSharedDataTest {
     static SparkSession spark;
+    static Path tokPath;
+    static Tokenizer tok;
 
     @BeforeAll
-    static void start() {
+    static void start() throws Exception {
+        tokPath = SharedData.file("tokenizers/llama2_tokenizer.model");
+        tok = Tokenizers.load(tokPath);
         spark = PrepareJob.localSession("local[2]");
     }
 
     @AfterAll
     static void stop() {
-        spark.stop();
+        if (spark != null) spark.stop();
+    }
+
+    static int index(String source) {
+        return Integer.parseInt(source.replaceAll(".*\\[(\\d+)]$", "$1"));
+    }
+
+    static int[] withEos(int[] ids) {
+        int[] out = Arrays.copyOf(ids, ids.length + 1);
+        out[ids.length] = tok.eosId();
+        return out;
     }
 
     @Test
     void alpacaIdsEqualTheCoreTokenizationOfTheTemplatePlusEos(@TempDir Path tmp) throws Exception {
-        Path tokPath = SharedData.file("tokenizers/llama2_tokenizer.model");
-        Tokenizer tok = Tokenizers.load(tokPath);
+        // the built-in template is alpaca-lora's file, to the character; the English run reads the file itself
+        Path templateFile = SharedData.file("instructions/templates/alpaca_lora_alpaca.json");
+        PromptTemplate fromFile = PromptTemplate.resolve(templateFile.toString());
+        assertEquals(PromptTemplate.ALPACA.promptInput(), fromFile.promptInput());
+        assertEquals(PromptTemplate.ALPACA.promptNoInput(), fromFile.promptNoInput());
+        PromptTemplate shortFile = PromptTemplate.resolve(SharedData.file("instructions/templates/alpaca_lora_alpaca_short.json").toString());
+        assertEquals(PromptTemplate.ALPACA_SHORT.promptInput(), shortFile.promptInput());
+        assertEquals(PromptTemplate.ALPACA_SHORT.promptNoInput(), shortFile.promptNoInput());
+
         for (String name : new String[] {"alpaca_cleaned_en_1000.json", "alpaca_zh_1000.json"}) {
             Path file = SharedData.file("instructions/" + name);
-            PrepareConfig cfg = new PrepareConfig(List.of(new PrepareConfig.Source(file.toString(), "alpaca", null)), "alpaca", 4096, false, 0, false, true, 1);
+            String template = name.contains("_en_") ? templateFile.toString() : "alpaca";
+            PrepareConfig cfg = new PrepareConfig(List.of(new PrepareConfig.Source(file.toString(), "alpaca", null)), template, 4096, false, 0.05, false, true, 7);
             Path out = tmp.resolve(name);
             PrepareSummary s = PrepareJob.run(spark, cfg, tokPath.toString(), out.toString(), System.out);
             assertEquals(s.read(), s.kept() + s.rejected() + s.duplicates());
             JsonNode records = new ObjectMapper().readTree(file.toFile());
-            var data = PreparedDataset.read(spark, out.toString());
-            assertEquals(s.kept(), data.train().size());
-            for (PreparedDataset.Example e : data.train()) {
-                int i = Integer.parseInt(e.source().replaceAll(".*\\[(\\d+)]$", "$1"));
-                JsonNode r = records.get(i);
+            assertEquals(records.size(), s.read());
+            var data = PreparedDataset.open(out.toString());
+            List<PreparedDataset.Example> all = new ArrayList<>(data.train());
+            all.addAll(data.val());
+            assertEquals(s.kept(), all.size());
+            assertTrue(s.kept() > 900, s.format());
+            for (PreparedDataset.Example e : all) {
+                JsonNode r = records.get(index(e.source()));
                 String prompt = PromptTemplate.ALPACA.prompt(r.get("instruction").asText(), r.path("input").asText(""));
-                int[] expected = tok.encode(prompt + r.get("output").asText(), true);
-                expected = Arrays.copyOf(expected, expected.length + 1);
-                expected[expected.length - 1] = tok.eosId();
-                assertArrayEquals(expected, e.inputIds(), e.source());
-                int[] trained = Arrays.stream(e.labels()).filter(l -> l != -100).toArray();
-                assertEquals(r.get("output").asText().strip(), tok.decode(Arrays.copyOf(trained, trained.length - 1)).strip(), e.source());
+                String output = r.get("output").asText();
+                int[] promptIds = tok.encode(prompt, true);
+                assertArrayEquals(withEos(tok.encode(prompt + output, true)), e.inputIds(), e.source());
+                for (int i = 0; i < promptIds.length; i++) assertEquals(-100, e.labels()[i], e.source() + ": prompt position " + i + " masked");
+                int[] trained = Arrays.copyOfRange(e.labels(), promptIds.length, e.labels().length);
+                assertArrayEquals(Arrays.copyOfRange(e.inputIds(), promptIds.length, e.inputIds().length), trained, e.source() + ": the response is trained");
+                assertEquals(tok.eosId(), trained[trained.length - 1]);
+                assertEquals(output, tok.decode(Arrays.copyOf(trained, trained.length - 1)), e.source() + ": unmasked labels decode to the response");
             }
-            assertEquals(tok.fingerprint(), PreparedDataset.manifest(out.toString()).getTokenizerFingerprint());
+            assertEquals(tok.fingerprint(), data.manifest().getTokenizerFingerprint());
         }
+
+        // the same bytes from one core
+        Path en = SharedData.file("instructions/alpaca_cleaned_en_1000.json");
+        PrepareConfig cfg = new PrepareConfig(List.of(new PrepareConfig.Source(en.toString(), "alpaca", null)), templateFile.toString(), 4096, false, 0.05, false,
+                true, 7);
+        spark.stop();
+        spark = PrepareJob.localSession("local[1]");
+        PrepareJob.run(spark, cfg, tokPath.toString(), tmp.resolve("en-local1").toString(), System.out);
+        PrepareJobTest.assertSameShards(tmp.resolve("alpaca_cleaned_en_1000.json"), tmp.resolve("en-local1"));
     }
 
     @Test
     void shareGptTrainsOnAssistantTurnsOnly(@TempDir Path tmp) throws Exception {
-        Path tokPath = SharedData.file("tokenizers/llama2_tokenizer.model");
-        Tokenizer tok = Tokenizers.load(tokPath);
         Path file = SharedData.file("instructions/sharegpt_dummy_500.json");
-        PrepareConfig cfg = new PrepareConfig(List.of(new PrepareConfig.Source(file.toString(), "sharegpt", null)), "alpaca", 4096, false, 0, false, true, 1);
+        PrepareConfig cfg = new PrepareConfig(List.of(new PrepareConfig.Source(file.toString(), "sharegpt", null)), "chat", 4096, false, 0, false, true, 1);
         PrepareSummary s = PrepareJob.run(spark, cfg, tokPath.toString(), tmp.toString(), System.out);
-        assertTrue(s.kept() > 400, s.format());
         JsonNode records = new ObjectMapper().readTree(file.toFile());
-        for (PreparedDataset.Example e : PreparedDataset.read(spark, tmp.toString()).train()) {
-            JsonNode conv = records.get(Integer.parseInt(e.source().replaceAll(".*\\[(\\d+)]$", "$1"))).get("conversations");
-            StringBuilder trainedText = new StringBuilder(), expected = new StringBuilder();
-            int[] l = e.labels();
-            for (int i = 0; i < l.length; i++) {
-                if (l[i] == -100) continue;
-                int j = i;
-                while (j < l.length && l[j] != -100) j++;
-                int[] span = Arrays.copyOfRange(l, i, j);
-                assertEquals(tok.eosId(), span[span.length - 1], "every assistant turn ends with EOS");
-                trainedText.append(tok.decode(Arrays.copyOf(span, span.length - 1)).strip()).append('|');
-                i = j;
+        assertEquals(500, s.read());
+        assertEquals(s.read(), s.kept() + s.rejected() + s.duplicates());
+        assertEquals(0, s.rejected(), s.format());
+        List<PreparedDataset.Example> examples = PreparedDataset.open(tmp.toString()).train();
+        assertEquals(s.kept(), examples.size());
+        for (PreparedDataset.Example e : examples) {
+            // expected, built here: BOS, then per round "USER: q ASSISTANT: a" (the first with the system text) + EOS
+            JsonNode conv = records.get(index(e.source())).get("conversations");
+            List<Integer> ids = new ArrayList<>(List.of(tok.bosId())), labels = new ArrayList<>(List.of(-100));
+            for (int t = 0; t < conv.size(); t += 2) {
+                assertEquals("human", conv.get(t).get("from").asText());
+                assertEquals("gpt", conv.get(t + 1).get("from").asText());
+                String prompt = (t == 0 ? ChatTemplate.DEFAULT_SYSTEM + " " : "") + "USER: " + conv.get(t).get("value").asText() + " ASSISTANT:";
+                int[] p = tok.encode(prompt, false), full = tok.encode(prompt + " " + conv.get(t + 1).get("value").asText(), false);
+                assertArrayEquals(p, Arrays.copyOf(full, p.length));
+                for (int i = 0; i < full.length; i++) {
+                    ids.add(full[i]);
+                    labels.add(i < p.length ? -100 : full[i]);
+                }
+                ids.add(tok.eosId());
+                labels.add(tok.eosId());
             }
-            for (JsonNode t : conv) if (t.get("from").asText().equals("gpt")) expected.append(t.get("value").asText().strip()).append('|');
-            assertEquals(expected.toString(), trainedText.toString(), e.source());
+            assertArrayEquals(ids.stream().mapToInt(Integer::intValue).toArray(), e.inputIds(), e.source());
+            assertArrayEquals(labels.stream().mapToInt(Integer::intValue).toArray(), e.labels(), e.source() + ": loss on assistant turns only");
         }
     }
 }

@@ -1,0 +1,88 @@
+package io.lora4j.data;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Reading one input file: positions, strict UTF-8, empty and whitespace files, a broken array, and bounded memory for long lines. */
+class RawRecordsTest {
+    @TempDir
+    Path tmp;
+
+    private List<RawRecords.Raw> read(String name, byte[] content) throws Exception {
+        Path f = tmp.resolve(name);
+        Files.write(f, content);
+        List<RawRecords.Raw> out = new ArrayList<>();
+        RawRecords.read(f.toString()).forEachRemaining(out::add);
+        return out;
+    }
+
+    @Test
+    void jsonLinesKeepLineNumbersAndSkipBlankLines() throws Exception {
+        List<RawRecords.Raw> r = read("a.jsonl", "\uFEFF{\"a\": 1}\r\n\n   \n{\"b\": 2}\n{\"c\"".getBytes(StandardCharsets.UTF_8));
+        assertEquals(3, r.size());
+        assertTrue(r.get(0).where().endsWith("a.jsonl:1"));
+        assertEquals("{\"a\": 1}", r.get(0).json(), "byte-order mark and CR removed");
+        assertTrue(r.get(1).where().endsWith("a.jsonl:4"));
+        assertTrue(r.get(2).where().endsWith("a.jsonl:5"));
+        assertEquals("{\"c\"", r.get(2).json(), "the last line without a newline is read too");
+        assertNull(r.get(2).reject(), "JSON is checked later, by the encoder");
+    }
+
+    @Test
+    void invalidUtf8IsRejectedPerLine() throws Exception {
+        byte[] bad = "{\"a\": \"x\"}\n{\"b\": \"caf\u00e9\"}\n".getBytes(StandardCharsets.ISO_8859_1);
+        List<RawRecords.Raw> r = read("latin1.jsonl", bad);
+        assertEquals(2, r.size());
+        assertNull(r.get(0).reject());
+        assertEquals("invalid UTF-8", r.get(1).reject());
+        assertTrue(r.get(1).where().endsWith(":2"));
+    }
+
+    @Test
+    void emptyAndBlankFilesAreOneReject() throws Exception {
+        for (String content : new String[] {"", "  \n\n\t\n"}) {
+            List<RawRecords.Raw> r = read("e" + content.length() + ".json", content.getBytes(StandardCharsets.UTF_8));
+            assertEquals(1, r.size(), "'" + content + "'");
+            assertEquals("empty file", r.get(0).reject());
+        }
+    }
+
+    @Test
+    void arrayElementsAndABrokenTail() throws Exception {
+        List<RawRecords.Raw> r = read("arr.json", "[{\"a\": 1}, {\"b\": [2, 3]}, {\"c\": ".getBytes(StandardCharsets.UTF_8));
+        assertEquals(3, r.size());
+        assertTrue(r.get(0).where().endsWith("arr.json[0]"));
+        assertEquals("{\"b\":[2,3]}", r.get(1).json());
+        assertTrue(r.get(2).reject().startsWith("malformed JSON array: at element 2"), r.get(2).reject());
+        assertEquals("malformed JSON array", RecordParser.category(r.get(2).reject()));
+    }
+
+    @Test
+    void aLineOverTheLimitIsRejectedWithoutBeingHeld() throws Exception {
+        Path f = tmp.resolve("binary.bin");
+        long size = RawRecords.MAX_LINE_BYTES + 1000L;
+        try (OutputStream out = Files.newOutputStream(f)) {
+            byte[] chunk = new byte[1 << 16];
+            java.util.Arrays.fill(chunk, (byte) 'x');
+            for (long w = 0; w < size; w += chunk.length) out.write(chunk, 0, (int) Math.min(chunk.length, size - w));
+            out.write("\n{\"ok\": true}\n".getBytes(StandardCharsets.UTF_8));
+        }
+        Iterator<RawRecords.Raw> it = RawRecords.read(f.toString());
+        RawRecords.Raw first = it.next();
+        assertTrue(first.reject().startsWith("line too long: " + size + " bytes"), first.reject());
+        assertEquals(1024, first.json().length(), "only the head of the line is kept for rejects/");
+        RawRecords.Raw second = it.next();
+        assertEquals("{\"ok\": true}", second.json());
+        assertTrue(second.where().endsWith(":2"));
+        assertFalse(it.hasNext());
+    }
+}
