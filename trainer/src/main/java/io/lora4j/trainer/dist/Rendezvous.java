@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
  * the peer list and then calls {@link #connect}: each rank accepts its left neighbour and connects to its right one.
  */
 public final class Rendezvous implements AutoCloseable {
+    /** How long an accepted connection may take to send its handshake before it is dropped as a stray. */
+    private static final long HELLO_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private final ServerSocketChannel server;
     private final InetSocketAddress address;
 
@@ -154,7 +156,15 @@ public final class Rendezvous implements AutoCloseable {
                 configure(channel, opts);
                 Link link = new Link(channel, rank, left, leftAddress, opts.ioTimeout().toNanos());
                 try {
-                    Handshake.Hello hello = Handshake.readHello(link, Math.max(1, deadline - System.nanoTime()));
+                    Handshake.Hello hello;
+                    try {
+                        hello = Handshake.readHello(link, Math.max(1, Math.min(HELLO_WAIT_NANOS, deadline - System.nanoTime())));
+                    } catch (CommunicatorException notARingPeer) {
+                        // a stray connection (port scan, health check, dead client): drop it and keep waiting
+                        refused.add(channelName(channel) + ": " + notARingPeer.getClass().getSimpleName());
+                        link.close();
+                        continue;
+                    }
                     if (hello.version() != Handshake.VERSION || hello.sessionId() != opts.sessionId()) {
                         Handshake.sendStatus(link, Handshake.WRONG_SESSION);
                         refused.add("rank " + hello.rank() + " of session " + hello.sessionId() + " (version " + hello.version() + ")");
@@ -223,6 +233,14 @@ public final class Rendezvous implements AutoCloseable {
         if (opts.socketBufferBytes() > 0) {
             channel.setOption(StandardSocketOptions.SO_SNDBUF, opts.socketBufferBytes());
             channel.setOption(StandardSocketOptions.SO_RCVBUF, opts.socketBufferBytes());
+        }
+    }
+
+    private static String channelName(SocketChannel channel) {
+        try {
+            return String.valueOf(channel.getRemoteAddress());
+        } catch (IOException e) {
+            return "a closed connection";
         }
     }
 

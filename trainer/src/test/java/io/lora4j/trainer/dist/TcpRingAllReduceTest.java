@@ -66,7 +66,7 @@ class TcpRingAllReduceTest {
         // 3-float frames: chunks of 333/334 floats become 112 frames each, the last one short
         List<TcpRingCommunicator> comms = LocalRing.connect(3, OPTS.withFrameBytes(12));
         try {
-            for (int n : new int[] {1, 2, 7, 1000}) {
+            for (int n : new int[] {0, 1, 2, 7, 1000}) {
                 float[][] bufs = integerData(3, n);
                 allReduceOnAllRanks(comms, bufs);
                 assertExactSums(bufs, 3);

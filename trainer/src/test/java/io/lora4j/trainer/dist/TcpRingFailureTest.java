@@ -206,4 +206,32 @@ class TcpRingFailureTest {
         String messages = out.get(0).error().getMessage() + " | " + out.get(1).error().getMessage();
         assertTrue(messages.contains("another session"), messages);
     }
+
+    private static boolean closedByPeer(java.net.Socket s) throws java.io.IOException {
+        s.setSoTimeout(5_000);
+        try {
+            return s.getInputStream().read() == -1;
+        } catch (java.net.SocketException reset) { // closed with our unread request bytes pending: RST
+            return true;
+        }
+    }
+
+    @Test
+    void aStrayConnectionToTheListenerIsDroppedAndTheRingStillForms() throws Exception {
+        List<Rendezvous> rvs = List.of(Rendezvous.bindEphemeral("127.0.0.1"), Rendezvous.bindEphemeral("127.0.0.1"));
+        List<InetSocketAddress> peers = List.of(rvs.get(0).address(), rvs.get(1).address());
+        try (java.net.Socket stray = new java.net.Socket("127.0.0.1", peers.get(0).getPort())) {
+            stray.getOutputStream().write("GET / HTTP/1.0\r\nHost: x\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            stray.getOutputStream().flush();
+            RingOptions opts = RingOptions.defaults().withConnectTimeout(Duration.ofSeconds(20));
+            List<TcpRingCommunicator> comms = LocalRing.onAllRanks(2, r -> rvs.get(r).connect(r, peers, opts));
+            try {
+                List<long[]> got = LocalRing.onAllRanks(2, r -> comms.get(r).allGatherLong(5 + r));
+                assertEquals(List.of(5L, 6L), java.util.Arrays.stream(got.get(0)).boxed().toList());
+                assertTrue(closedByPeer(stray), "the stray connection must have been closed");
+            } finally {
+                LocalRing.closeAll(comms);
+            }
+        }
+    }
 }
