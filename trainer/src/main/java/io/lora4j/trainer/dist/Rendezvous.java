@@ -38,6 +38,20 @@ public final class Rendezvous implements AutoCloseable {
         return bind(new InetSocketAddress(host, 0));
     }
 
+    /**
+     * Binds {@code bindHost} (e.g. {@code 0.0.0.0}, all interfaces) on a free port and advertises that port under
+     * {@code advertisedHost}, the name or address the other ranks can reach.
+     */
+    public static Rendezvous bindEphemeral(String bindHost, String advertisedHost) {
+        Rendezvous bound = bind(new InetSocketAddress(bindHost, 0));
+        InetSocketAddress advertised = new InetSocketAddress(advertisedHost, bound.address.getPort());
+        if (advertised.isUnresolved()) {
+            bound.close();
+            throw new IllegalArgumentException("cannot resolve the advertised ring host " + advertisedHost);
+        }
+        return new Rendezvous(bound.server, advertised);
+    }
+
     public static Rendezvous bind(InetSocketAddress at) {
         Objects.requireNonNull(at, "at");
         if (at.isUnresolved()) throw new IllegalArgumentException("cannot resolve ring address " + format(at));
@@ -93,6 +107,7 @@ public final class Rendezvous implements AutoCloseable {
      * right one (rank+1), both within {@link RingOptions#connectTimeout()}. Closes this rendezvous in every case.
      */
     public TcpRingCommunicator connect(int rank, List<InetSocketAddress> peers, RingOptions opts) {
+        if (!server.isOpen()) throw new IllegalStateException("this rendezvous (" + addressString() + ") was already used or closed");
         try {
             List<InetSocketAddress> list = List.copyOf(peers);
             int world = list.size();
