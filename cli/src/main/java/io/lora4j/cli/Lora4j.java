@@ -14,6 +14,13 @@ import picocli.CommandLine.Command;
             TokenizeCommand.class,
             LogitsCommand.class,
             GenerateCommand.class,
+            RunCommand.class,
+            PrepareCommand.class,
+            TrainCommand.class,
+            ExportCommand.class,
+            QuantizeCommand.class,
+            BenchCommand.class,
+            DemoCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Lora4j implements Runnable {

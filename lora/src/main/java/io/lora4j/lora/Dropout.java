@@ -24,6 +24,11 @@ final class Dropout {
     void configure(boolean training, long seed) {
         this.training = training;
         this.seed = seed;
+        this.mask = null; // a cached mask may live in the previous micro-batch's workspace
+    }
+
+    boolean active() {
+        return training && p > 0f;
     }
 
     INDArray apply(INDArray x) {

@@ -24,6 +24,6 @@ public record LoraModule(int layer, Projection projection, INDArray a, INDArray 
 
     /** s·B·A (out, in): the only place the low-rank update is formed (merge, export and checks use it). */
     public INDArray delta() {
-        return b.mmul(a).muli(scaling);
+        return org.nd4j.linalg.factory.Nd4j.gemm(b, a, false, false).muli(scaling);
     }
 }

@@ -1,6 +1,8 @@
 package io.lora4j.core.model;
 
+import io.lora4j.core.compute.Workspaces;
 import java.util.Map;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -21,13 +23,24 @@ public final class LlamaBackward {
 
         // forward: logits = xnFinal · Woutᵀ
         INDArray dWout = sink.gradient(c.tiedEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
-        if (dWout != null) dWout.addi(dLogits.transpose().mmul(fwd.xnFinal()).castTo(dWout.dataType()));
+        if (dWout != null) dWout.addi(Nd4j.gemm(dLogits, fwd.xnFinal(), true, false).castTo(dWout.dataType()));
         INDArray dxn = model.outputLinear().backward(fwd.xnFinal(), dLogits);
         // forward: xnFinal = RMSNorm(h)
         INDArray dh = RmsNorm.backward(dxn, fwd.xFinal(), fwd.rstdFinal(), w.outputNorm(), sink.gradient("model.norm.weight"));
 
         for (int l = c.nLayers() - 1; l >= 0; l--) {
-            dh = blockBackward(model, l, B, T, fwd.layers().get(l), fwd.rope(), dh, sink);
+            LlamaModel.LayerCache cache = fwd.layers().get(l);
+            if (!cache.isInputOnly()) {
+                dh = blockBackward(model, l, B, T, cache, fwd.rope(), dh, sink);
+                continue;
+            }
+            // recomputation: this block's activations live in an inner workspace that is reset for every block;
+            // only the input gradient is copied out to the enclosing one
+            MemoryWorkspace outer = Nd4j.getMemoryManager().getCurrentWorkspace();
+            try (MemoryWorkspace inner = Workspaces.layer()) {
+                INDArray d = blockBackward(model, l, B, T, model.recompute(l, B, T, cache.x(), fwd.rope()), fwd.rope(), dh, sink);
+                dh = outer != null ? d.leverageTo(outer.getId()) : d.detach();
+            }
         }
 
         // forward: h = Embed[tokens] → scatter-add rows

@@ -83,7 +83,24 @@ public final class LlamaModel {
             INDArray xnFfn,      // (N, d) input of gate/up
             INDArray gate,       // (N, f)
             INDArray up,         // (N, f)
-            INDArray act) {}     // (N, f) input of down_proj
+            INDArray act) {      // (N, f) input of down_proj
+
+        /** A checkpoint of a block under recomputation: only its input is kept. */
+        static LayerCache inputOnly(INDArray x) {
+            return new LayerCache(x, null, null, null, null, null, null, null, null, null, null);
+        }
+
+        boolean isInputOnly() {
+            return xnAttn == null;
+        }
+    }
+
+    /** Re-runs block {@code l}'s forward from its saved input, keeping every activation (for the backward pass). */
+    LayerCache recompute(int l, int B, int T, INDArray x, Rope rope) {
+        List<LayerCache> one = new ArrayList<>(1);
+        block(l, B, T, x, rope, one);
+        return one.get(0);
+    }
 
     /** The result of a forward pass; the caches are present only when requested. */
     public record Forward(int batch, int seqLen, INDArray logits, List<LayerCache> layers, INDArray xFinal, INDArray rstdFinal, INDArray xnFinal, Rope rope) {}
@@ -94,6 +111,14 @@ public final class LlamaModel {
     }
 
     public Forward forward(int[][] tokens, boolean keepCaches) {
+        return forward(tokens, keepCaches, false);
+    }
+
+    /**
+     * With {@code recompute}, only each block's input is kept and the backward pass recomputes the block's
+     * activations just before it needs them: same gradients, activation memory of one block instead of all.
+     */
+    public Forward forward(int[][] tokens, boolean keepCaches, boolean recompute) {
         int B = tokens.length, T = tokens[0].length;
         int[] flat = new int[B * T];
         for (int b = 0; b < B; b++) {
@@ -109,7 +134,12 @@ public final class LlamaModel {
         INDArray h = embed(flat);
         List<LayerCache> caches = keepCaches ? new ArrayList<>(config.nLayers()) : null;
         for (int l = 0; l < config.nLayers(); l++) {
-            h = block(l, B, T, h, rope, caches);
+            if (keepCaches && recompute) {
+                caches.add(LayerCache.inputOnly(h));
+                h = block(l, B, T, h, rope, null);
+            } else {
+                h = block(l, B, T, h, rope, caches);
+            }
         }
         INDArray rstd = RmsNorm.rstd(h, config.rmsNormEps());
         INDArray xn = RmsNorm.forward(h, rstd, weights.outputNorm());

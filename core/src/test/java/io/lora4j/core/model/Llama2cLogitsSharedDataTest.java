@@ -29,7 +29,10 @@ class Llama2cLogitsSharedDataTest {
         assertEquals(1.0, f16.top1Agreement());
         // llama.cpp rounds attention operands to fp16; which values land on the other side of an fp16 rounding
         // boundary depends on float summation order, so the residual is noise of fp16 size, not a math error.
-        assertTrue(f16.meanAbs() < 3e-4 && f16.maxAbs() < 1e-2, f16.toString());
+        double floor = LogitsAssert.f16NoiseFloor(c, ckpt, lines);
+        System.out.printf("stories260K fp16 noise floor (own fp32 vs fp64, both emulating the f16 cache): %.3g%n", floor);
+        assertTrue(f16.meanAbs() < 3e-4, f16.toString());
+        assertTrue(f16.maxAbs() < 3 * floor, "llama.cpp differs by more than the fp16 noise floor: " + f16 + " vs " + floor);
         assertTrue(f16.maxAbs() < fp32.maxAbs(), "emulating llama.cpp's f16 cache must bring the logits closer");
     }
 }

@@ -38,6 +38,23 @@ public final class LogitsAssert {
         return new Stats(max, sum / n, (double) agree / row);
     }
 
+    /**
+     * The fp16 noise floor of a model: the max |Δ| between its fp32 and fp64 evaluations, both rounding attention
+     * operands to fp16 like llama.cpp. Differences of float summation order flip fp16 roundings; llama.cpp's logits
+     * cannot be matched more closely than this without replaying ggml's exact float operations.
+     */
+    public static double f16NoiseFloor(LlamaConfig c, WeightSource source, List<int[]> lines) throws Exception {
+        LlamaModel f = new LlamaModel(c, LlamaWeights.load(c, source, org.nd4j.linalg.api.buffer.DataType.FLOAT)).emulateF16KvCache(true);
+        LlamaModel d = new LlamaModel(c, LlamaWeights.load(c, source, org.nd4j.linalg.api.buffer.DataType.DOUBLE)).emulateF16KvCache(true);
+        double max = 0;
+        for (int[] ids : lines) {
+            float[][] x = f.logits(new int[][] {ids}).toFloatMatrix();
+            double[][] y = d.logits(new int[][] {ids}).toDoubleMatrix();
+            for (int t = 0; t < x.length; t++) for (int i = 0; i < x[t].length; i++) max = Math.max(max, Math.abs(x[t][i] - y[t][i]));
+        }
+        return max;
+    }
+
     static int argmax(float[] v) {
         int best = 0;
         for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;

@@ -1,0 +1,42 @@
+package io.lora4j.cli;
+
+import io.lora4j.core.tokenizer.TokenizerBenchmark;
+import io.lora4j.export.quant.QuantizeBenchmark;
+import io.lora4j.trainer.bench.TrainBenchmark;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code lora4j bench WHAT}: measured speed tables (tokenize, train, quantize). */
+@Command(name = "bench", description = "Benchmarks that print tables: tokenize, train, quantize.")
+final class BenchCommand implements Callable<Integer> {
+    @Parameters(index = "0", description = "tokenize | train | quantize | allreduce | prepare") String what;
+
+    @Option(names = "--tokenizer", description = "bench tokenize: tokenizer file") Path tokenizer;
+    @Option(names = "--data", split = ",", description = "bench tokenize: Alpaca JSON files") List<Path> data;
+    @Option(names = "--steps", defaultValue = "3", description = "bench train: timed steps per shape") int steps;
+    @Option(names = "--records", defaultValue = "50000", description = "bench prepare: records") int records;
+    @Option(names = "--small", description = "bench train: only the d256 shape; bench quantize: 1024x1024") boolean small;
+
+    @Override
+    public Integer call() throws Exception {
+        switch (what) {
+            case "tokenize" -> {
+                if (tokenizer == null || data == null) throw new IllegalArgumentException("bench tokenize needs --tokenizer FILE and --data A.json[,B.json]");
+                TokenizerBenchmark.run(tokenizer, data, System.out);
+            }
+            case "train" -> TrainBenchmark.run(System.out, small ? List.of(TrainBenchmark.SMALL) : List.of(TrainBenchmark.ISSUE, TrainBenchmark.SMALL), steps, 1);
+            case "quantize" -> QuantizeBenchmark.run(System.out, small ? 1024 : 4096);
+            case "allreduce" -> io.lora4j.trainer.dist.AllReduceBenchmark.run(System.out);
+            case "prepare" -> {
+                if (tokenizer == null || data == null) throw new IllegalArgumentException("bench prepare needs --tokenizer FILE and --data A.json[,B.json]");
+                io.lora4j.data.PrepareBenchmark.run(tokenizer, data, records, java.nio.file.Files.createTempDirectory("lora4j-bench-prepare"), System.out);
+            }
+            default -> throw new IllegalArgumentException("unknown benchmark '" + what + "': expected tokenize, train, quantize, allreduce or prepare");
+        }
+        return 0;
+    }
+}

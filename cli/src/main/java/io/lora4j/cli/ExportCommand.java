@@ -1,0 +1,69 @@
+package io.lora4j.cli;
+
+import io.lora4j.core.model.BaseModel;
+import io.lora4j.core.model.TokenLines;
+import io.lora4j.core.tokenizer.Tokenizer;
+import io.lora4j.export.Exporter;
+import io.lora4j.export.quant.QuantPreset;
+import io.lora4j.lora.AdapterLoader;
+import io.lora4j.lora.LoraAdapter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code lora4j export}: merge an adapter into its base and write GGUF files (and optionally a LoRA GGUF and an HF directory). */
+@Command(name = "export", description = "Merge an adapter into the base and write quantized GGUF files, a llama.cpp LoRA GGUF and/or a merged HF directory.")
+final class ExportCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions base;
+
+    @Option(names = "--adapter", description = "PEFT adapter directory or llama.cpp LoRA GGUF (omit to convert the base alone)")
+    Path adapter;
+
+    @Option(names = "--type", split = ",", defaultValue = "Q8_0", description = "Comma-separated: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K_S, Q3_K_M, Q3_K_L, Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K")
+    List<String> types;
+
+    @Option(names = "--adapter-gguf", description = "Also write the adapter itself as a llama.cpp LoRA GGUF (adapter.gguf)")
+    boolean adapterGguf;
+
+    @Option(names = "--hf", description = "Also write the merged model as a Hugging Face directory (hf/)")
+    boolean hf;
+
+    @Option(names = "--out", required = true, description = "Output directory")
+    Path out;
+
+    @Option(names = "--force", description = "Write into an existing, non-empty output directory")
+    boolean force;
+
+    @Option(names = "--report", description = "Print perplexity per type on --eval-text (or built-in prompts)")
+    boolean report;
+
+    @Option(names = "--eval-text", description = "Text file for the quality report and merge verification (one document per line)")
+    Path evalText;
+
+    @Option(names = "--threads", defaultValue = "0", description = "Quantization threads (default: all cores)")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+        List<QuantPreset> presets = new ArrayList<>();
+        for (String t : types) presets.add(QuantPreset.parse(t.trim()));
+        BaseModel b = base.load();
+        Tokenizer tok = b.requireTokenizer();
+        LoraAdapter a = adapter == null ? null : AdapterLoader.load(adapter, b.config(), 1f);
+        List<int[]> eval = new ArrayList<>();
+        List<String> texts = evalText != null ? Files.readAllLines(evalText) : List.of("Once upon a time, there was a little girl.",
+                "Below is an instruction that describes a task. Write a response that appropriately completes the request.");
+        for (String t : texts) if (!t.isBlank()) eval.add(Arrays.copyOf(tok.encode(t, true), Math.min(256, tok.encode(t, true).length)));
+        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        List<Exporter.Row> rows = Exporter.export(b, a, out, new Exporter.Options(presets, adapterGguf, hf, force, eval, n), System.out);
+        if (report) System.out.print(Exporter.table(rows));
+        return 0;
+    }
+}

@@ -1,0 +1,131 @@
+package io.lora4j.cli.demo;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The demo's own data, generated deterministically: a small English and Chinese prose corpus to pretrain a tiny
+ * base model on, and an instruction set (Alpaca records) in both languages whose answer format the base model has
+ * never seen. Held-out instructions use words the corpus knows but the instruction set never asks about.
+ */
+public final class DemoData {
+    static final String[] NOUNS = {"cat", "dog", "bird", "fish", "tree", "ball", "boat", "star", "moon", "sun", "apple", "book", "house", "car",
+        "river", "flower", "frog", "king", "lamp", "horse"};
+    static final String[] ADJ = {"big", "small", "happy", "sad", "old", "new", "fast", "slow", "hot", "cold", "tall", "short", "good", "bad",
+        "red", "blue"};
+    static final Map<String, String> OPPOSITE = new LinkedHashMap<>();
+    static final String[] VERBS = {"sees", "likes", "finds", "has", "wants", "helps"};
+    static final String[] NOUNS_ZH = {"猫", "狗", "鸟", "鱼", "树", "球", "船", "星", "月", "花", "书", "马"};
+    static final Map<String, String> OPPOSITE_ZH = new LinkedHashMap<>();
+    /** Words that appear in the prose but never in the instruction set: the held-out questions ask about these. */
+    static final List<String> HELD_OUT_NOUNS = List.of("frog", "king", "lamp", "horse"), HELD_OUT_NOUNS_ZH = List.of("船", "马");
+
+    static {
+        String[][] pairs = {{"big", "small"}, {"happy", "sad"}, {"old", "new"}, {"fast", "slow"}, {"hot", "cold"}, {"tall", "short"}, {"good", "bad"}};
+        for (String[] p : pairs) {
+            OPPOSITE.put(p[0], p[1]);
+            OPPOSITE.put(p[1], p[0]);
+        }
+        String[][] zh = {{"大", "小"}, {"高", "矮"}, {"快", "慢"}, {"冷", "热"}, {"新", "旧"}, {"好", "坏"}};
+        for (String[] p : zh) {
+            OPPOSITE_ZH.put(p[0], p[1]);
+            OPPOSITE_ZH.put(p[1], p[0]);
+        }
+    }
+
+    private DemoData() {}
+
+    /** Prose lines: little stories, facts about opposites, counting, in English and Chinese. */
+    public static List<String> corpus(int lines, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<String> out = new ArrayList<>(lines);
+        String[] adjZh = OPPOSITE_ZH.keySet().toArray(new String[0]);
+        String[] opp = OPPOSITE.keySet().toArray(new String[0]);
+        for (int i = 0; i < lines; i++) {
+            String n1 = pick(r, NOUNS), n2 = pick(r, NOUNS), a1 = pick(r, ADJ), a2 = pick(r, ADJ);
+            switch (r.nextInt(8)) {
+                case 0 -> out.add("Once upon a time there was a " + a1 + " " + n1 + ". The " + n1 + " " + pick(r, VERBS) + " a " + a2 + " " + n2 + ".");
+                case 1 -> out.add("The " + a1 + " " + n1 + " " + pick(r, VERBS) + " the " + a2 + " " + n2 + ". It is a " + pick(r, ADJ) + " day.");
+                case 2 -> {
+                    String a = pick(r, opp);
+                    out.add("The opposite of " + a + " is " + OPPOSITE.get(a) + ". A " + a + " " + n1 + " is not " + OPPOSITE.get(a) + ".");
+                }
+                case 3 -> {
+                    int n = 2 + r.nextInt(8);
+                    StringBuilder b = new StringBuilder("The " + n1 + " counts:");
+                    for (int k = 1; k <= n; k++) b.append(' ').append(k);
+                    out.add(b.append('.').toString());
+                }
+                case 4 -> out.add("A " + n1 + " and a " + n1 + " are two " + n1 + "s. The " + n2 + " is " + a1 + ".");
+                case 5 -> out.add(pick(r, adjZh) + pick(r, NOUNS_ZH) + "喜欢" + pick(r, adjZh) + pick(r, NOUNS_ZH) + "。今天天气很好。");
+                case 6 -> {
+                    String a = pick(r, adjZh);
+                    out.add(a + "的反义词是" + OPPOSITE_ZH.get(a) + "。" + pick(r, NOUNS_ZH) + "很" + a + "。");
+                }
+                default -> {
+                    String z = pick(r, NOUNS_ZH);
+                    out.add("从前有一只" + z + "。" + z + "和" + pick(r, NOUNS_ZH) + "是朋友。");
+                }
+            }
+        }
+        return out;
+    }
+
+    /** One Alpaca-style record. */
+    public record Instruction(String instruction, String input, String output) {}
+
+    /** Instruction set for fine-tuning (never mentions the held-out words). */
+    public static List<Instruction> instructions(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<String> nouns = new ArrayList<>(List.of(NOUNS)), nounsZh = new ArrayList<>(List.of(NOUNS_ZH));
+        nouns.removeAll(HELD_OUT_NOUNS);
+        nounsZh.removeAll(HELD_OUT_NOUNS_ZH);
+        String[] opp = OPPOSITE.keySet().stream().filter(a -> !a.equals("tall") && !a.equals("short")).toArray(String[]::new);
+        String[] oppZh = OPPOSITE_ZH.keySet().stream().filter(a -> !a.equals("高") && !a.equals("矮")).toArray(String[]::new);
+        List<Instruction> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            switch (r.nextInt(5)) {
+                case 0 -> {
+                    String w = nouns.get(r.nextInt(nouns.size()));
+                    out.add(new Instruction("Repeat the word twice.", w, w + " " + w));
+                }
+                case 1 -> {
+                    String a = pick(r, opp);
+                    out.add(new Instruction("What is the opposite of " + a + "?", "", OPPOSITE.get(a)));
+                }
+                case 2 -> {
+                    int k = 2 + r.nextInt(8);
+                    StringBuilder b = new StringBuilder("1");
+                    for (int j = 2; j <= k; j++) b.append(' ').append(j);
+                    out.add(new Instruction("Count from 1 to " + k + ".", "", b.toString()));
+                }
+                case 3 -> {
+                    String z = nounsZh.get(r.nextInt(nounsZh.size()));
+                    out.add(new Instruction("把这个词重复两次。", z, z + z));
+                }
+                default -> {
+                    String a = pick(r, oppZh);
+                    out.add(new Instruction(a + "的反义词是什么？", "", OPPOSITE_ZH.get(a)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Held-out questions: the same tasks about words the instruction set never used. */
+    public static List<Instruction> heldOut() {
+        return List.of(new Instruction("Repeat the word twice.", "frog", "frog frog"),
+                new Instruction("Repeat the word twice.", "horse", "horse horse"),
+                new Instruction("What is the opposite of tall?", "", "short"),
+                new Instruction("Count from 1 to 6.", "", "1 2 3 4 5 6"),
+                new Instruction("把这个词重复两次。", "船", "船船"),
+                new Instruction("高的反义词是什么？", "", "矮"));
+    }
+
+    private static String pick(SplittableRandom r, String[] a) {
+        return a[r.nextInt(a.length)];
+    }
+}

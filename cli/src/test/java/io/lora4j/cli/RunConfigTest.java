@@ -1,0 +1,56 @@
+package io.lora4j.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Run configs fail before anything runs, naming the key, the value and what is allowed. */
+class RunConfigTest {
+    static final String GOOD = """
+            name: t
+            base_model: m.gguf
+            data: {sources: [{path: a.json}], cutoff_len: 128}
+            lora: {r: 4, alpha: 8, targets: [q_proj, v_proj]}
+            train: {micro_batch: 2, batch: 4, max_steps: 10, lr: 1.0e-3}
+            """;
+
+    static RunConfig load(Path dir, String yaml, String... sets) throws IOException {
+        Path f = dir.resolve("run.yaml");
+        Files.writeString(f, yaml);
+        return RunConfig.load(f, List.of(sets));
+    }
+
+    @Test
+    void readsDefaultsAndOverrides(@TempDir Path tmp) throws Exception {
+        RunConfig c = load(tmp, GOOD, "train.lr=5e-4", "lora.r=16", "distributed.workers=2");
+        assertEquals(5e-4, c.train().lr());
+        assertEquals(16, c.lora().r());
+        assertEquals(2, c.distributed().workers());
+        assertEquals("adamw8bit", c.train().optimizer());
+        assertEquals("runs/t", c.outputDir());
+        assertEquals("alpaca", c.data().template());
+    }
+
+    @Test
+    void unknownKeysWrongTypesAndImpossibleValuesNameTheKey(@TempDir Path tmp) {
+        IOException unknown = assertThrows(IOException.class, () -> load(tmp, GOOD.replace("lr: 1.0e-3", "lr: 1.0e-3, lrr: 2")));
+        assertTrue(unknown.getMessage().contains("train") && unknown.getMessage().contains("'lrr'") && unknown.getMessage().contains("lr"), unknown.getMessage());
+        IOException type = assertThrows(IOException.class, () -> load(tmp, GOOD, "train.micro_batch=two"));
+        assertTrue(type.getMessage().contains("train.micro_batch"), type.getMessage());
+        IOException batch = assertThrows(IOException.class, () -> load(tmp, GOOD, "train.batch=5"));
+        assertTrue(batch.getMessage().contains("train.batch = 5") && batch.getMessage().contains("multiple of micro_batch"), batch.getMessage());
+        IOException opt = assertThrows(IOException.class, () -> load(tmp, GOOD, "train.optimizer=sgd"));
+        assertTrue(opt.getMessage().contains("adamw8bit"), opt.getMessage());
+        IOException target = assertThrows(IOException.class, () -> load(tmp, GOOD, "lora.targets=[qq_proj]"));
+        assertTrue(target.getMessage().contains("qq_proj"), target.getMessage());
+        IOException top = assertThrows(IOException.class, () -> load(tmp, GOOD + "bogus: 1\n"));
+        assertTrue(top.getMessage().contains("'bogus'"), top.getMessage());
+        IOException packing = assertThrows(IOException.class, () -> load(tmp, GOOD, "data.packing=true"));
+        assertTrue(packing.getMessage().contains("packing"), packing.getMessage());
+    }
+}

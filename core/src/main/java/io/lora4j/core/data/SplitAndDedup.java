@@ -1,0 +1,54 @@
+package io.lora4j.core.data;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.text.Normalizer;
+
+/**
+ * Record identity for deduplication and the train/validation split: a SHA-256 of the normalized turn texts (NFC,
+ * whitespace collapsed, trimmed). The split depends only on this hash and the seed, so adding data never moves an
+ * old record between train and validation.
+ */
+public final class SplitAndDedup {
+    private SplitAndDedup() {}
+
+    public static String normalize(String s) {
+        return Normalizer.normalize(s, Normalizer.Form.NFC).replaceAll("\\s+", " ").trim();
+    }
+
+    public static long hash(InstructionRecord r) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            for (InstructionRecord.Turn t : r.turns()) {
+                d.update(normalize(t.text()).getBytes(StandardCharsets.UTF_8));
+                d.update((byte) (t.trained() ? 1 : 0));
+            }
+            byte[] h = d.digest();
+            long v = 0;
+            for (int i = 0; i < 8; i++) v = (v << 8) | (h[i] & 0xFF);
+            return v;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A uniform number in [0, 1) from the record hash and the seed. */
+    public static double unit(long hash, long seed) {
+        long z = hash ^ (seed * 0x9E3779B97F4A7C15L);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z ^= z >>> 31;
+        return (z >>> 11) * 0x1.0p-53;
+    }
+
+    /**
+     * Whether a record goes to validation: val_size < 1 is a fraction; val_size ≥ 1 a count, turned into the fraction
+     * {@code count / total} of the current dataset (so the expected number of validation records is the count).
+     */
+    public static boolean isValidation(long hash, long seed, double valSize, long total) {
+        if (valSize <= 0) return false;
+        double fraction = valSize < 1 ? valSize : Math.min(1.0, valSize / Math.max(1, total));
+        return unit(hash, seed) < fraction;
+    }
+}

@@ -1,0 +1,117 @@
+package io.lora4j.core.gguf;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Sequential little-endian reads from a file channel through a small window, with every length checked against
+ * the bytes left in the file before anything is allocated.
+ */
+final class HeaderReader {
+    private static final int WINDOW = 1 << 16;
+    private final FileChannel ch;
+    private final String file;
+    private final long size;
+    private final ByteBuffer buf = ByteBuffer.allocate(WINDOW).order(ByteOrder.LITTLE_ENDIAN);
+    private long bufStart; // file offset of buf[0]
+
+    HeaderReader(FileChannel ch, String file) throws IOException {
+        this.ch = ch;
+        this.file = file;
+        this.size = ch.size();
+        buf.limit(0);
+    }
+
+    long position() {
+        return bufStart + buf.position();
+    }
+
+    long remaining() {
+        return size - position();
+    }
+
+    long fileSize() {
+        return size;
+    }
+
+    GgufFormatException error(String what) {
+        return new GgufFormatException(file + ": at offset " + position() + ": " + what);
+    }
+
+    private void need(long n, String what) throws IOException {
+        if (n > remaining()) {
+            throw error("file ends after " + remaining() + " bytes, but " + what + " needs " + n + " (truncated file?)");
+        }
+        if (buf.remaining() >= n) return;
+        long pos = position();
+        buf.clear();
+        bufStart = pos;
+        int want = (int) Math.min(WINDOW, size - pos);
+        while (buf.position() < want) {
+            int r = ch.read(buf, pos + buf.position());
+            if (r < 0) throw error("unexpected end of file");
+        }
+        buf.flip();
+    }
+
+    int u32(String what) throws IOException {
+        need(4, what);
+        return buf.getInt();
+    }
+
+    long u64(String what) throws IOException {
+        need(8, what);
+        return buf.getLong();
+    }
+
+    byte u8(String what) throws IOException {
+        need(1, what);
+        return buf.get();
+    }
+
+    short u16(String what) throws IOException {
+        need(2, what);
+        return buf.getShort();
+    }
+
+    float f32(String what) throws IOException {
+        need(4, what);
+        return buf.getFloat();
+    }
+
+    double f64(String what) throws IOException {
+        need(8, what);
+        return buf.getDouble();
+    }
+
+    /** A GGUF string (u64 length + UTF-8); lengths above {@code max} or past the end of the file are errors. */
+    String string(String what, long max) throws IOException {
+        long start = position();
+        long n = u64(what + " length");
+        if (n < 0 || n > max) {
+            throw new GgufFormatException(file + ": at offset " + start + ": " + what + " length " + Long.toUnsignedString(n) + " exceeds the limit of " + max + " bytes");
+        }
+        if (n > remaining()) {
+            throw new GgufFormatException(file + ": at offset " + start + ": " + what + " of " + n + " bytes runs past the end of the file (" + remaining() + " bytes left)");
+        }
+        byte[] bytes = new byte[(int) n];
+        int off = 0;
+        while (off < n) {
+            need(Math.min(n - off, WINDOW), what);
+            int take = (int) Math.min(n - off, buf.remaining());
+            buf.get(bytes, off, take);
+            off += take;
+        }
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    void skipTo(long offset) throws IOException {
+        if (offset > size) throw error("cannot skip to offset " + offset + " beyond the end of the file (" + size + " bytes)");
+        buf.limit(0);
+        bufStart = offset;
+        buf.position(0);
+    }
+}

@@ -1,0 +1,42 @@
+package io.lora4j.core.model;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lora4j.core.safetensors.SafetensorsDType;
+import io.lora4j.core.safetensors.ShardedSafetensors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Writes weights as a Hugging Face LlamaForCausalLM directory: config.json and (sharded) safetensors with an index. */
+public final class HfModelWriter {
+    private HfModelWriter() {}
+
+    public static void write(Path dir, LlamaConfig c, LlamaWeights w, SafetensorsDType dtype, long maxShardBytes, int bos, int eos) throws IOException {
+        List<ShardedSafetensors.NamedFloats> tensors = new ArrayList<>();
+        add(tensors, "model.embed_tokens.weight", w.tokenEmbedding());
+        for (int l = 0; l < c.nLayers(); l++) {
+            LlamaWeights.Layer layer = w.layers().get(l);
+            add(tensors, "model.layers." + l + ".input_layernorm.weight", layer.attnNorm());
+            for (Projection p : Projection.values()) add(tensors, p.hfWeightName(l), layer.w(p));
+            add(tensors, "model.layers." + l + ".post_attention_layernorm.weight", layer.ffnNorm());
+        }
+        add(tensors, "model.norm.weight", w.outputNorm());
+        if (!c.tiedEmbeddings()) add(tensors, "lm_head.weight", w.output());
+        ShardedSafetensors.write(dir, tensors, dtype, maxShardBytes);
+        String torchDtype = switch (dtype) {
+            case F16 -> "float16";
+            case BF16 -> "bfloat16";
+            default -> "float32";
+        };
+        Files.writeString(dir.resolve("config.json"),
+                new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(HfCheckpoint.configJson(c, bos, eos, torchDtype)));
+    }
+
+    private static void add(List<ShardedSafetensors.NamedFloats> out, String name, INDArray a) {
+        out.add(new ShardedSafetensors.NamedFloats(name, a.shape(), a.castTo(DataType.FLOAT).dup('c').data().asFloat()));
+    }
+}

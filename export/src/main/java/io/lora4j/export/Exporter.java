@@ -1,0 +1,117 @@
+package io.lora4j.export;
+
+import io.lora4j.core.gguf.GgufFile;
+import io.lora4j.core.model.BaseModel;
+import io.lora4j.core.model.GgufCheckpoint;
+import io.lora4j.core.model.HfModelWriter;
+import io.lora4j.core.model.LlamaModel;
+import io.lora4j.core.model.LlamaWeights;
+import io.lora4j.core.safetensors.SafetensorsDType;
+import io.lora4j.core.tokenizer.Tokenizer;
+import io.lora4j.export.quant.QuantPreset;
+import io.lora4j.lora.LoraAdapter;
+import io.lora4j.lora.LoraMerge;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * Merge an adapter into its base and write the deliverables: one GGUF per preset (each verified against the
+ * unmerged adapter), optionally the adapter as a llama.cpp LoRA GGUF and the merged model as a Hugging Face directory,
+ * and a quality table (file size, bits per weight, perplexity, Δ vs F16).
+ */
+public final class Exporter {
+    public record Options(List<QuantPreset> types, boolean adapterGguf, boolean hf, boolean force, List<int[]> evalSequences, int threads) {}
+
+    public record Row(QuantPreset type, Path file, long bytes, double bitsPerWeight, double perplexity, MergeCheck.Result check) {}
+
+    private Exporter() {}
+
+    public static List<Row> export(BaseModel base, LoraAdapter adapter, Path outDir, Options o, PrintStream log) throws IOException {
+        Tokenizer tok = base.tokenizer().orElseThrow(() -> new IllegalArgumentException(base.source()
+                + ": the base model has no tokenizer metadata; a GGUF without tokenizer.ggml.* cannot be used by llama.cpp (pass --tokenizer)"));
+        if (Files.exists(outDir) && !o.force()) {
+            try (var s = Files.list(outDir)) {
+                if (s.findAny().isPresent()) throw new IOException(outDir + ": already exists and is not empty (use --force to overwrite)");
+            }
+        }
+        Files.createDirectories(outDir);
+        if (!Files.isWritable(outDir)) throw new IOException(outDir + ": not writable");
+        warnIfQuantizedBase(base, log);
+        LlamaWeights merged = adapter == null ? base.weights() : LoraMerge.merge(base.weights(), adapter);
+        LlamaModel baseModel = new LlamaModel(base.config(), base.weights());
+        LlamaModel unmerged = adapter == null ? baseModel : adapter.attach(baseModel);
+        int[][] prompts = o.evalSequences().stream().limit(4).map(s -> java.util.Arrays.copyOf(s, Math.min(s.length, 64))).toArray(int[][]::new);
+        List<Row> rows = new ArrayList<>();
+        for (QuantPreset p : o.types()) {
+            Path file = outDir.resolve("model." + p.name() + ".gguf");
+            LlamaGgufWriter.write(file, base.name(), base.config(), merged, tok.model(), p, o.threads());
+            LlamaModel written;
+            try (GgufFile f = GgufFile.open(file)) {
+                GgufCheckpoint c = GgufCheckpoint.of(f);
+                written = new LlamaModel(c.config(), LlamaWeights.load(c.config(), c, DataType.FLOAT));
+            }
+            MergeCheck.Result check = prompts.length > 0 ? MergeCheck.compare(unmerged, written, baseModel, prompts) : null;
+            if (check != null && adapter != null && check.lostTheAdapter()) {
+                throw new IllegalStateException(file + ": the written model lost the adapter (max |Δ| vs unmerged " + check.maxAbsDiff()
+                        + " while the adapter moves logits by " + check.adapterEffect() + ")");
+            }
+            double ppl = o.evalSequences().isEmpty() ? Double.NaN : Perplexity.of(written, o.evalSequences());
+            long bytes = Files.size(file);
+            rows.add(new Row(p, file, bytes, 8.0 * bytes / base.config().parameterCount(), ppl, check));
+            log.printf("wrote %s (%,d bytes)%s%n", file, bytes, check == null ? "" : String.format(": vs unmerged adapter max |Δ logit| %.4f, top-1 agreement %.1f%%", check.maxAbsDiff(), 100 * check.top1Agreement()));
+        }
+        if (adapter != null && adapter.parameters().norm2Number().doubleValue() > 0) {
+            double effect = prompts.length > 0 ? MergeCheck.compare(unmerged, baseModel, baseModel, prompts).maxAbsDiff() : 1;
+            if (effect == 0 && adapter.modules().stream().allMatch(m -> m.b().norm2Number().doubleValue() == 0)) {
+                log.println("WARNING: every LoRA B matrix is zero: this adapter changes nothing (was it trained?)");
+            }
+        }
+        if (o.adapterGguf() && adapter != null) {
+            Path a = outDir.resolve("adapter.gguf");
+            LlamaCppLoraWriter.write(a, adapter, base.name() + "-lora");
+            log.println("wrote " + a + " (llama.cpp: --lora " + a.getFileName() + ")");
+        }
+        if (o.hf()) {
+            Path hf = outDir.resolve("hf");
+            HfModelWriter.write(hf, base.config(), merged, SafetensorsDType.F16, 4L << 30, tok.bosId(), tok.eosId());
+            copyTokenizerFiles(base, hf);
+            log.println("wrote " + hf + " (Hugging Face LlamaForCausalLM, F16 safetensors)");
+        }
+        return rows;
+    }
+
+    private static void copyTokenizerFiles(BaseModel base, Path hf) throws IOException {
+        Path src = Path.of(base.source());
+        if (Files.isDirectory(src)) {
+            for (String f : new String[] {"tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json"}) {
+                if (Files.exists(src.resolve(f))) Files.copy(src.resolve(f), hf.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    private static void warnIfQuantizedBase(BaseModel base, PrintStream log) throws IOException {
+        if (!base.source().endsWith(".gguf")) return;
+        try (GgufFile f = GgufFile.open(Path.of(base.source()))) {
+            GgufCheckpoint.of(f).quantizedTensorExample().ifPresent(t -> log.println("WARNING: the base is quantized (" + t
+                    + "): merging into dequantized weights compounds quantization error; merge into the F16/F32 original when you have it"));
+        }
+    }
+
+    /** The quality table of an export. */
+    public static String table(List<Row> rows) {
+        double f16 = rows.stream().filter(r -> r.type() == QuantPreset.F16).mapToDouble(Row::perplexity).findFirst().orElse(Double.NaN);
+        StringBuilder b = new StringBuilder("| type | file size | bits/weight | perplexity | Δ vs F16 | max |Δ logit| vs unmerged | top-1 agreement |\n|---|---|---|---|---|---|---|\n");
+        for (Row r : rows) {
+            b.append(String.format("| %s | %,d | %.2f | %.4f | %s | %s | %s |%n", r.type(), r.bytes(), r.bitsPerWeight(), r.perplexity(),
+                    Double.isNaN(f16) ? "–" : String.format("%+.4f", r.perplexity() - f16),
+                    r.check() == null ? "–" : String.format("%.4f", r.check().maxAbsDiff()),
+                    r.check() == null ? "–" : String.format("%.1f%%", 100 * r.check().top1Agreement())));
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,112 @@
+package io.lora4j.export;
+
+import io.lora4j.core.ggml.GgmlType;
+import io.lora4j.core.gguf.GgufValue;
+import io.lora4j.core.gguf.GgufWriter;
+import io.lora4j.core.model.LlamaConfig;
+import io.lora4j.core.model.LlamaWeights;
+import io.lora4j.core.model.Projection;
+import io.lora4j.core.model.QkPermutation;
+import io.lora4j.core.tokenizer.TokenizerModel;
+import io.lora4j.export.quant.QuantPreset;
+import io.lora4j.export.quant.Quantizers;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Writes a llama-architecture GGUF that llama.cpp loads: every llama.* key typed as llama.cpp reads it
+ * (REFERENCE.md A.7), the full tokenizer metadata, tensors in llama-quantize's order with Q/K rows permuted to
+ * GGUF order, quantized by the preset's rules. Tensor data is produced one tensor at a time while writing.
+ */
+public final class LlamaGgufWriter {
+    private LlamaGgufWriter() {}
+
+    public static void write(Path out, String name, LlamaConfig c, LlamaWeights w, TokenizerModel tok, QuantPreset preset, int threads) throws IOException {
+        GgufWriter g = new GgufWriter();
+        g.put("general.architecture", GgufValue.string("llama"));
+        g.put("general.type", GgufValue.string("model"));
+        g.put("general.name", GgufValue.string(name));
+        g.put("general.quantization_version", GgufValue.uint32(2));
+        g.put("general.file_type", GgufValue.uint32(preset.ftype));
+        g.put("llama.context_length", GgufValue.uint32(c.contextLength()));
+        g.put("llama.embedding_length", GgufValue.uint32(c.dim()));
+        g.put("llama.block_count", GgufValue.uint32(c.nLayers()));
+        g.put("llama.feed_forward_length", GgufValue.uint32(c.hiddenDim()));
+        g.put("llama.attention.head_count", GgufValue.uint32(c.nHeads()));
+        g.put("llama.attention.head_count_kv", GgufValue.uint32(c.nKvHeads()));
+        g.put("llama.rope.dimension_count", GgufValue.uint32(c.headDim()));
+        g.put("llama.rope.freq_base", GgufValue.float32(c.ropeTheta()));
+        g.put("llama.attention.layer_norm_rms_epsilon", GgufValue.float32(c.rmsNormEps()));
+        g.put("llama.vocab_size", GgufValue.uint32(c.vocabSize()));
+        if (c.headDim() * c.nHeads() != c.dim()) {
+            g.put("llama.attention.key_length", GgufValue.uint32(c.headDim()));
+            g.put("llama.attention.value_length", GgufValue.uint32(c.headDim()));
+        }
+        putTokenizer(g, tok, c.vocabSize());
+
+        List<Named> tensors = new ArrayList<>();
+        tensors.add(new Named("token_embd.weight", w.tokenEmbedding(), 0));
+        tensors.add(new Named("output_norm.weight", w.outputNorm(), 0));
+        if (!c.tiedEmbeddings()) tensors.add(new Named("output.weight", w.output(), 0));
+        for (int l = 0; l < c.nLayers(); l++) {
+            LlamaWeights.Layer layer = w.layers().get(l);
+            List<Named> blk = new ArrayList<>();
+            blk.add(new Named("blk." + l + ".attn_norm.weight", layer.attnNorm(), 0));
+            blk.add(new Named("blk." + l + ".ffn_norm.weight", layer.ffnNorm(), 0));
+            for (Projection p : Projection.values()) {
+                int permuteHeads = p == Projection.Q ? c.nHeads() : p == Projection.K ? c.nKvHeads() : 0;
+                blk.add(new Named(p.ggufWeightName(l), layer.w(p), permuteHeads));
+            }
+            blk.sort(java.util.Comparator.comparing(Named::name)); // llama-quantize's order within a layer
+            tensors.addAll(blk);
+        }
+        tensors.subList(0, c.tiedEmbeddings() ? 2 : 3).sort(java.util.Comparator.comparing(Named::name));
+        QuantPreset.Counters counters = new QuantPreset.Counters(c.nLayers(), c.nHeads(), c.nKvHeads(), !c.tiedEmbeddings());
+        for (Named t : tensors) {
+            long[] shape = t.values.shape();
+            long[] ne = shape.length == 1 ? new long[] {shape[0]} : new long[] {shape[1], shape[0]};
+            GgmlType type = preset.typeFor(t.name, ne, counters);
+            GgmlType target = type == null ? GgmlType.F32 : type;
+            g.addTensor(t.name, ne, target, () -> {
+                float[] v = t.values.castTo(DataType.FLOAT).dup('c').data().asFloat();
+                if (t.permuteHeads > 0) v = QkPermutation.toGguf(v, t.permuteHeads, (int) ne[0]);
+                return Quantizers.quantize(v, (int) (v.length / ne[0]), (int) ne[0], target, threads);
+            });
+        }
+        g.write(out);
+    }
+
+    private record Named(String name, INDArray values, int permuteHeads) {}
+
+    /** tokenizer.ggml.* from the model's vocabulary; ids at or beyond the vocabulary are padded with [PADn] (UNUSED). */
+    static void putTokenizer(GgufWriter g, TokenizerModel t, int vocab) {
+        if (t.size() > vocab) throw new IllegalArgumentException("tokenizer has " + t.size() + " tokens but the model only " + vocab + " embedding rows");
+        String[] tokens = java.util.Arrays.copyOf(t.tokens(), vocab);
+        float[] scores = java.util.Arrays.copyOf(t.scores(), vocab);
+        int[] types = java.util.Arrays.copyOf(t.tokenTypes(), vocab);
+        for (int i = t.size(); i < vocab; i++) {
+            tokens[i] = "[PAD" + i + "]";
+            scores[i] = -1000f;
+            types[i] = TokenizerModel.UNUSED;
+        }
+        boolean spm = t.kind() == TokenizerModel.Kind.SPM;
+        g.put("tokenizer.ggml.model", GgufValue.string(spm ? "llama" : "gpt2"));
+        g.put("tokenizer.ggml.pre", GgufValue.string(t.preTokenizer()));
+        g.put("tokenizer.ggml.tokens", GgufValue.stringArray(tokens));
+        g.put("tokenizer.ggml.scores", GgufValue.float32Array(scores));
+        g.put("tokenizer.ggml.token_type", GgufValue.int32Array(types));
+        if (!spm) g.put("tokenizer.ggml.merges", GgufValue.stringArray(t.merges()));
+        if (t.bosId() >= 0) g.put("tokenizer.ggml.bos_token_id", GgufValue.uint32(t.bosId()));
+        if (t.eosId() >= 0) g.put("tokenizer.ggml.eos_token_id", GgufValue.uint32(t.eosId()));
+        if (t.unkId() >= 0) g.put("tokenizer.ggml.unknown_token_id", GgufValue.uint32(t.unkId()));
+        if (t.padId() >= 0) g.put("tokenizer.ggml.padding_token_id", GgufValue.uint32(t.padId()));
+        g.put("tokenizer.ggml.add_bos_token", GgufValue.bool(t.addBos()));
+        g.put("tokenizer.ggml.add_eos_token", GgufValue.bool(t.addEos()));
+        if (spm) g.put("tokenizer.ggml.add_space_prefix", GgufValue.bool(t.addSpacePrefix()));
+        t.chatTemplate().ifPresent(ct -> g.put("tokenizer.chat_template", GgufValue.string(ct)));
+    }
+}

@@ -1,0 +1,31 @@
+package io.lora4j.trainer.data;
+
+import java.util.List;
+
+/**
+ * Examples padded to one length: right padding with {@code padId} in the inputs and -100 in the labels, so padded
+ * positions neither attend backwards into real tokens' futures nor count in the loss.
+ *
+ * @param tokens (B, T)
+ * @param labels (B, T)
+ */
+public record MicroBatch(int[][] tokens, int[][] labels, int countedTokens, int realTokens) {
+
+    public static MicroBatch of(List<TokenizedExample> examples, int padId, int padToMultiple) {
+        int T = 0;
+        for (TokenizedExample e : examples) T = Math.max(T, e.inputIds().length);
+        if (padToMultiple > 1) T = (T + padToMultiple - 1) / padToMultiple * padToMultiple;
+        int[][] tokens = new int[examples.size()][T], labels = new int[examples.size()][T];
+        int counted = 0, real = 0;
+        for (int b = 0; b < examples.size(); b++) {
+            TokenizedExample e = examples.get(b);
+            java.util.Arrays.fill(tokens[b], padId);
+            java.util.Arrays.fill(labels[b], -100);
+            System.arraycopy(e.inputIds(), 0, tokens[b], 0, e.inputIds().length);
+            System.arraycopy(e.labels(), 0, labels[b], 0, e.labels().length);
+            counted += e.countedTokens();
+            real += e.inputIds().length;
+        }
+        return new MicroBatch(tokens, labels, counted, real);
+    }
+}
