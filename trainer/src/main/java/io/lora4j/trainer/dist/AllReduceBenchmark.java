@@ -1,93 +1,63 @@
 package io.lora4j.trainer.dist;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
- * {@code lora4j bench allreduce}: ms per ring all-reduce of 1–200 MiB between two ranks on loopback, beside a plain
- * socket copy of the same bytes in both directions at once (what the ring moves per step), and the ratio.
- * Both ranks run as threads of this JVM.
+ * Ring all-reduce speed with 2 ranks as 2 processes on loopback, beside a plain socket copy of the same bytes between
+ * the same two processes. GB/s is algorithm bandwidth: buffer bytes / time (1 GB = 10^9 bytes). With 2 ranks each
+ * rank sends and receives the whole buffer once, so the one-way copy is the bar (goal: ≥ 70 % of it at ≥ 50 MiB);
+ * the two-way copy shows what loopback gives when both directions are busy, as they are during an all-reduce.
+ *
+ * <p>Usage: {@code AllReduceBenchmark [--sizes=1,10,50,200] [--frame-bytes=1048576]}.
  */
 public final class AllReduceBenchmark {
     private AllReduceBenchmark() {}
 
+    public static void main(String[] args) throws Exception {
+        String sizes = "1,10,50,200";
+        int frameBytes = RingOptions.defaults().frameBytes();
+        for (String a : args) {
+            if (a.startsWith("--sizes=")) sizes = a.substring("--sizes=".length());
+            else if (a.startsWith("--frame-bytes=")) frameBytes = Integer.parseInt(a.substring("--frame-bytes=".length()));
+            else throw new IllegalArgumentException("unknown argument " + a + "; accepted: --sizes=1,10,50,200 --frame-bytes=N");
+        }
+        run(System.out, sizes, frameBytes);
+    }
+
     public static void run(PrintStream out) throws Exception {
-        out.println("lora4j bench allreduce — 2 ranks on loopback (threads of one JVM)");
-        out.println("| MiB | all-reduce ms | algorithm GB/s | plain duplex copy ms | copy GB/s | all-reduce / copy bandwidth |");
-        out.println("|---|---|---|---|---|---|");
-        for (int mib : new int[] {1, 10, 50, 200}) {
-            int floats = mib << 18;
-            double ar = allReduceMs(floats), copy = copyMs(floats);
-            double bytes = floats * 4.0;
-            out.printf("| %d | %.1f | %.2f | %.1f | %.2f | %.0f%% |%n", mib, ar, bytes / ar / 1e6, copy, bytes / copy / 1e6, 100 * copy / ar);
+        run(out, "1,10,50,200", RingOptions.defaults().frameBytes());
+    }
+
+    public static void run(PrintStream out, String sizesMiB, int frameBytes) throws Exception {
+        String cp = System.getProperty("java.class.path");
+        List<String> jvm = List.of("-Xmx1g", "-XX:MaxDirectMemorySize=1g");
+        List<List<String>> output;
+        try (ProcessGang gang = ProcessGang.start(2, cp, jvm, AllReduceBenchmarkWorker.class.getName(),
+                List.of(Integer.toString(frameBytes), sizesMiB))) {
+            output = gang.await(15, TimeUnit.MINUTES);
+        }
+        out.printf("all-reduce, 2 ranks as 2 JVM processes on loopback, %d-byte frames, %d CPUs, Java %s%n",
+                frameBytes, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        out.println("GB/s = buffer bytes / time (algorithm bandwidth, 1 GB = 1e9 B), medians. ratio = all-reduce GB/s over the"
+                + " one-way copy's; vs 2-way = over the 2-way copy's (each rank must send and receive the whole buffer once)");
+        out.printf("%8s | %13s %7s | %13s %7s | %6s | %13s %7s | %8s%n", "size MiB", "all-reduce ms", "GB/s", "copy ms", "GB/s",
+                "ratio", "2-way copy ms", "GB/s", "vs 2-way");
+        List<String> rows = new ArrayList<>();
+        for (String line : output.get(0)) if (line.startsWith("ROW ")) rows.add(line);
+        for (String row : rows) {
+            String[] f = row.split(" ");
+            int mib = Integer.parseInt(f[1]);
+            double ar = Double.parseDouble(f[2]), copy = Double.parseDouble(f[3]), duplex = Double.parseDouble(f[4]);
+            double bytes = (double) mib * (1 << 20);
+            out.printf("%8d | %13.2f %7.2f | %13.2f %7.2f | %5.0f%% | %13.2f %7.2f | %7.0f%%%n", mib, ar, gbps(bytes, ar), copy,
+                    gbps(bytes, copy), 100 * copy / ar, duplex, gbps(bytes, duplex), 100 * duplex / ar);
         }
     }
 
-    static double allReduceMs(int floats) throws Exception {
-        List<ServerSocket> servers = List.of(TcpRingCommunicator.bind("127.0.0.1"), TcpRingCommunicator.bind("127.0.0.1"));
-        List<InetSocketAddress> addrs = new ArrayList<>();
-        for (ServerSocket s : servers) addrs.add(new InetSocketAddress("127.0.0.1", s.getLocalPort()));
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            List<Future<Double>> f = new ArrayList<>();
-            for (int r = 0; r < 2; r++) {
-                int rank = r;
-                f.add(pool.submit(() -> {
-                    try (TcpRingCommunicator c = TcpRingCommunicator.connect(rank, addrs, servers.get(rank), TcpRingCommunicator.Options.defaults())) {
-                        float[] buf = new float[floats];
-                        c.allReduceSum(buf); // warm-up
-                        double best = Double.MAX_VALUE;
-                        for (int i = 0; i < 3; i++) {
-                            long t0 = System.nanoTime();
-                            c.allReduceSum(buf);
-                            best = Math.min(best, (System.nanoTime() - t0) / 1e6);
-                        }
-                        return best;
-                    }
-                }));
-            }
-            return Math.max(f.get(0).get(), f.get(1).get());
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    /** Both sides send the buffer to each other at once over one connection pair, as the ring does. */
-    static double copyMs(int floats) throws Exception {
-        byte[] data = new byte[floats * 4];
-        try (ServerSocket server = new ServerSocket(0)) {
-            ExecutorService pool = Executors.newFixedThreadPool(4);
-            try {
-                Future<Socket> accepted = pool.submit(server::accept);
-                Socket a = new Socket("127.0.0.1", server.getLocalPort());
-                Socket b = accepted.get();
-                double best = Double.MAX_VALUE;
-                for (int i = 0; i < 4; i++) {
-                    long t0 = System.nanoTime();
-                    Future<?> s1 = pool.submit(() -> { new DataOutputStream(a.getOutputStream()).write(data); return null; });
-                    Future<?> s2 = pool.submit(() -> { new DataOutputStream(b.getOutputStream()).write(data); return null; });
-                    Future<?> r1 = pool.submit(() -> { new DataInputStream(a.getInputStream()).readFully(new byte[data.length]); return null; });
-                    new DataInputStream(b.getInputStream()).readFully(new byte[data.length]);
-                    s1.get();
-                    s2.get();
-                    r1.get();
-                    if (i > 0) best = Math.min(best, (System.nanoTime() - t0) / 1e6);
-                }
-                a.close();
-                b.close();
-                return best;
-            } finally {
-                pool.shutdownNow();
-            }
-        }
+    private static double gbps(double bytes, double ms) {
+        return bytes / (ms / 1e3) / 1e9;
     }
 }

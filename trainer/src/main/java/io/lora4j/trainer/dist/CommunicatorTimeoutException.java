@@ -1,10 +1,10 @@
 package io.lora4j.trainer.dist;
 
-import java.io.IOException;
+import java.net.InetSocketAddress;
 
-/** A peer did not answer within the configured timeout (it died or hangs); the gang must fail as a whole. */
-public final class CommunicatorTimeoutException extends IOException {
-    public CommunicatorTimeoutException(String message, Throwable cause) {
-        super(message, cause);
+/** A peer made no progress (sent nothing, or read nothing we sent) for longer than the configured timeout. */
+public final class CommunicatorTimeoutException extends CommunicatorException {
+    public CommunicatorTimeoutException(String message, int peerRank, InetSocketAddress peerAddress) {
+        super(message, peerRank, peerAddress, null);
     }
 }

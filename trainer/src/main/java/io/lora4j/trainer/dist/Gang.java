@@ -3,7 +3,7 @@ package io.lora4j.trainer.dist;
 import java.io.Serializable;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -13,8 +13,8 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The training gang: one Spark barrier stage with one long-lived task per worker. The tasks exchange their ring
- * addresses once (BarrierTaskContext.allGather), connect a {@link TcpRingCommunicator}, and run the worker body. If
- * any task fails the stage fails as a whole; the driver then starts the gang again, up to {@code maxAttempts} times,
+ * addresses once (BarrierTaskContext.allGather), connect a {@link TcpRingCommunicator} through a {@link Rendezvous},
+ * and run the worker body. If any task fails the stage fails as a whole; the driver then starts the gang again, up to {@code maxAttempts} times,
  * and the body resumes from the newest checkpoint (attempt ≥ 2), so no sample is skipped or repeated.
  */
 public final class Gang {
@@ -64,16 +64,18 @@ public final class Gang {
                 BarrierTaskContext ctx = BarrierTaskContext.get();
                 int rank = ctx.partitionId();
                 String host = InetAddress.getLocalHost().getHostAddress();
-                try (ServerSocket server = TcpRingCommunicator.bind("0.0.0.0")) {
-                    String[] all = ctx.allGather(host + ":" + server.getLocalPort());
+                // listen on all interfaces, advertise this host's address; Spark's allGather is the one exchange
+                try (Rendezvous rv = Rendezvous.bindEphemeral("0.0.0.0", host)) {
+                    String[] all = ctx.allGather(rv.addressString());
                     List<InetSocketAddress> peers = new ArrayList<>();
-                    for (String a : all) {
-                        int colon = a.lastIndexOf(':');
-                        peers.add(new InetSocketAddress(a.substring(0, colon), Integer.parseInt(a.substring(colon + 1))));
-                    }
+                    for (String a : all) peers.add(Rendezvous.parse(a));
                     // Spark may retry the barrier stage itself: a retried task resumes from the checkpoint too
                     boolean r = resume || ctx.stageAttemptNumber() > 0;
-                    try (Communicator comm = TcpRingCommunicator.connect(rank, peers, server, new TcpRingCommunicator.Options(timeoutMillis, 1 << 20))) {
+                    // the session id keeps a straggler of another stage attempt out of this ring
+                    RingOptions opts = RingOptions.defaults()
+                            .withConnectTimeout(Duration.ofMillis(timeoutMillis)).withIoTimeout(Duration.ofMillis(timeoutMillis))
+                            .withSessionId(((long) ctx.stageId() << 32) | ctx.stageAttemptNumber());
+                    try (Communicator comm = rv.connect(rank, peers, opts)) {
                         return scala.jdk.javaapi.CollectionConverters.asScala(List.of(worker.run(comm, r)).iterator());
                     }
                 }

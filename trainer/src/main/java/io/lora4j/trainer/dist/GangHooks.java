@@ -3,8 +3,6 @@ package io.lora4j.trainer.dist;
 import io.lora4j.trainer.GradientAccumulator;
 import io.lora4j.trainer.Trainer;
 import io.lora4j.trainer.params.TrainableParameters;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
@@ -31,11 +29,7 @@ public class GangHooks implements Trainer.Hooks {
         buf[n] = (float) local.lossSum();
         buf[n + 1] = local.tokens();
         buf[n + 2] = local.realTokens();
-        try {
-            comm.allReduceSum(buf);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        comm.allReduceSum(buf);
         params.gradients().assign(Nd4j.createFromArray(Arrays.copyOf(buf, n)).castTo(params.gradients().dataType()));
         return new GradientAccumulator.Totals(buf[n], (long) buf[n + 1], (long) buf[n + 2]);
     }
@@ -43,11 +37,7 @@ public class GangHooks implements Trainer.Hooks {
     @Override
     public GradientAccumulator.Totals allReduceTotals(GradientAccumulator.Totals local) {
         float[] buf = {(float) local.lossSum(), local.tokens(), local.realTokens()};
-        try {
-            comm.allReduceSum(buf);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        comm.allReduceSum(buf);
         return new GradientAccumulator.Totals(buf[0], (long) buf[1], (long) buf[2]);
     }
 
@@ -56,16 +46,12 @@ public class GangHooks implements Trainer.Hooks {
         if (checkEvery <= 0 || step % checkEvery != 0) return;
         long sum = 0;
         for (float f : params.parameters().castTo(DataType.FLOAT).toFloatVector()) sum = sum * 31 + Float.floatToRawIntBits(f);
-        try {
-            long[] all = comm.allGather(sum);
-            for (int r = 1; r < all.length; r++) {
-                if (all[r] != all[0]) {
-                    throw new IllegalStateException("adapter checksum of rank " + r + " differs from rank 0 at step " + step
-                            + ": the workers diverged (different code, data or configuration on some executor); stopping");
-                }
+        long[] all = comm.allGatherLong(sum);
+        for (int r = 1; r < all.length; r++) {
+            if (all[r] != all[0]) {
+                throw new IllegalStateException("adapter checksum of rank " + r + " differs from rank 0 at step " + step
+                        + ": the workers diverged (different code, data or configuration on some executor); stopping");
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 
