@@ -34,16 +34,18 @@ final class PrepareCommand implements Callable<Integer> {
         } else {
             data = new RunConfig.Data(List.of(), null, null, 0, null, 0, false, false, null, 0);
         }
-        List<PrepareConfig.Source> sources = new ArrayList<>();
-        if (!inputs.isEmpty()) for (String i : inputs) sources.add(new PrepareConfig.Source(i, "auto", null));
-        else for (RunConfig.Source s : data.sources()) sources.add(new PrepareConfig.Source(s.path(), s.format(), s.fields()));
+        if (!inputs.isEmpty()) {
+            List<RunConfig.Source> sources = new ArrayList<>();
+            for (String i : inputs) sources.add(new RunConfig.Source(i, "auto", null));
+            data = new RunConfig.Data(sources, data.prepared(), data.template(), data.cutoffLen(), data.truncate(), data.valSize(), data.trainOnInputs(),
+                    data.packing(), data.dedup(), data.seed());
+        }
         if (tokenizer == null) throw new IllegalArgumentException("no tokenizer: pass --model or a config with base_model");
         if (outUri == null) throw new IllegalArgumentException("no output: pass --out or a config with output_dir");
         Path tokPath = Path.of(tokenizer);
         if (tokenizer.endsWith(".bin")) tokPath = tokPath.resolveSibling("tokenizer.model");
         if (!Files.exists(tokPath)) throw new IllegalArgumentException("tokenizer " + tokPath + ": no such file or directory");
-        PrepareConfig pc = new PrepareConfig(sources, data.template(), data.cutoffLen(), data.truncate().equals("drop"), data.valSize(), data.trainOnInputs(),
-                data.dedup(), data.seed());
+        PrepareConfig pc = data.prepareConfig();
         PrepareJob.validate(pc, tokPath.toString()); // fail fast, before Spark starts
         SparkSession spark = master != null ? PrepareJob.localSession(master)
                 : SparkSession.getActiveSession().isDefined() ? SparkSession.active() : PrepareJob.localSession(System.getProperty("spark.master", "local[*]"));

@@ -47,10 +47,7 @@ final class RunCommand implements Callable<Integer> {
                 System.out.println("== prepare: " + dataset + " is up to date (same data settings and tokenizer): skipped");
             } else {
                 System.out.println("== prepare → " + dataset);
-                List<PrepareConfig.Source> sources = new ArrayList<>();
-                for (RunConfig.Source s : data.sources()) sources.add(new PrepareConfig.Source(s.path(), s.format(), s.fields()));
-                PrepareConfig pc = new PrepareConfig(sources, data.template(), data.cutoffLen(), data.truncate().equals("drop"), data.valSize(),
-                        data.trainOnInputs(), data.dedup(), data.seed());
+                PrepareConfig pc = data.prepareConfig();
                 Path tokPath = cfg.tokenizer() != null ? Path.of(cfg.tokenizer()) : Path.of(cfg.baseModel());
                 PrepareJob.validate(pc, tokPath.toString());
                 var spark = PrepareJob.localSession(cfg.distributed().master());

@@ -47,8 +47,14 @@ public record RunConfig(
             if (!truncate.equals("response") && !truncate.equals("drop")) throw new IllegalArgumentException("data.truncate = " + truncate + ": expected response or drop");
             if (valSize < 0) throw new IllegalArgumentException("data.val_size = " + valSize + ": expected a count (>= 1) or a fraction (< 1)");
             if (dedup == null) dedup = true;
-            if (packing) throw new IllegalArgumentException("data.packing = true: packing several examples into one sequence is not implemented yet");
             if (sources == null) sources = List.of();
+        }
+
+        /** The prepare job's view of this section (one place, so prepare and run build the same dataset). */
+        public io.lora4j.data.PrepareConfig prepareConfig() {
+            List<io.lora4j.data.PrepareConfig.Source> in = new java.util.ArrayList<>();
+            for (Source s : sources) in.add(new io.lora4j.data.PrepareConfig.Source(s.path(), s.format(), s.fields()));
+            return new io.lora4j.data.PrepareConfig(in, template, cutoffLen, truncate.equals("drop"), valSize, trainOnInputs, dedup, seed, packing);
         }
     }
 
