@@ -1,5 +1,6 @@
 package io.lora4j.cli;
 
+import io.lora4j.core.data.PromptTemplate;
 import io.lora4j.core.io.HadoopFs;
 import io.lora4j.core.model.BaseModel;
 import io.lora4j.core.model.ModelLoader;
@@ -34,7 +35,14 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RunConfig cfg = RunConfig.load(config, overrides);
+        return run(RunConfig.load(config, overrides));
+    }
+
+    static int run(RunConfig cfg) throws Exception {
+        if (cfg.demo() != null) {
+            io.lora4j.cli.demo.DemoBase.ensureBase(Path.of(cfg.demo().dataDir()), Path.of(cfg.baseModel()), cfg.demo().pretrainSteps(),
+                    cfg.demo().instructions(), System.out);
+        }
         BaseModel base = ModelLoader.load(Path.of(cfg.baseModel()));
         Tokenizer tok = base.requireTokenizer();
         RunConfig.Data data = cfg.data();
@@ -61,7 +69,7 @@ final class RunCommand implements Callable<Integer> {
         System.out.println("== train (resumes from the newest checkpoint when there is one)");
         RunConfig trainCfg = new RunConfig(cfg.name(), cfg.baseModel(), cfg.tokenizer(), cfg.outputDir(),
                 new RunConfig.Data(List.of(), dataset, data.template(), data.cutoffLen(), data.truncate(), data.valSize(), data.trainOnInputs(),
-                        data.packing(), data.dedup(), data.seed()), cfg.lora(), cfg.train(), cfg.distributed(), cfg.export());
+                        data.packing(), data.dedup(), data.seed()), cfg.lora(), cfg.train(), cfg.distributed(), cfg.export(), cfg.compare(), cfg.demo());
         TrainingSession.Outcome out = TrainingSession.run(trainCfg, true, Long.MAX_VALUE, System.out);
         Path exportDir = Path.of(cfg.outputDir()).resolve("export");
         String exportHash = sha(cfg.export() + "|" + cfg.baseModel() + "|" + sha(java.util.HexFormat.of().formatHex(
@@ -72,24 +80,36 @@ final class RunCommand implements Callable<Integer> {
         } else if (!cfg.export().types().isEmpty() && cfg.lora() != null) {
             System.out.println("== export → " + exportDir);
             List<QuantPreset> types = cfg.export().types().stream().map(QuantPreset::parse).toList();
-            List<int[]> eval = new ArrayList<>();
+            List<int[]> eval = new ArrayList<>(), evalLabels = new ArrayList<>();
             var spark = PrepareJob.localSession("local[1]");
             try {
-                for (var e : PreparedDataset.read(spark, dataset).val()) if (eval.size() < 16) eval.add(e.inputIds());
+                for (var e : PreparedDataset.read(spark, dataset).val()) {
+                    if (eval.size() == 16) break;
+                    eval.add(e.inputIds());
+                    evalLabels.add(e.labels());
+                }
             } finally {
                 spark.stop();
             }
             var rows = Exporter.export(base, AdapterLoader.load(out.adapterDir(), base.config(), 1f), exportDir,
-                    new Exporter.Options(types, cfg.export().adapterGguf(), cfg.export().hf(), true, eval, Runtime.getRuntime().availableProcessors()), System.out);
-            Files.writeString(exportDir.resolve("quality.md"), Exporter.table(rows));
+                    new Exporter.Options(types, cfg.export().adapterGguf(), cfg.export().hf(), true, eval, evalLabels, Runtime.getRuntime().availableProcessors()), System.out);
+            String table = Exporter.table(rows) + "(perplexity over the trained tokens, the responses, of up to 16 validation examples)\n";
+            Files.writeString(exportDir.resolve("quality.md"), table);
             Files.writeString(stamp, exportHash);
-            System.out.print(Exporter.table(rows));
+            System.out.print(table);
+        }
+        if (cfg.compare() != null && cfg.lora() != null) {
+            System.out.println("== compare: base model vs fine-tuned, greedy");
+            Comparison.run(base, AdapterLoader.load(out.adapterDir(), base.config(), 1f), PromptTemplate.resolve(data.template()),
+                    Comparison.read(Path.of(cfg.compare().prompts())), cfg.compare().maxNewTokens(), out.runDir(), System.out);
         }
         Path report = RunReport.write(out.runDir());
         System.out.printf("%ndone. run directory %s%n  adapter (PEFT)  %s%n  report          %s%n", out.runDir(), out.adapterDir(), report);
         if (!cfg.export().types().isEmpty()) {
             Path gguf = exportDir.resolve("model." + QuantPreset.parse(cfg.export().types().get(0)).name() + ".gguf");
-            System.out.printf("chat with it in llama.cpp:%n  llama-cli -m %s -cnv%n", gguf);
+            String prompt = PromptTemplate.resolve(data.template()).prompt("Your instruction here", "").replace("\n", "\\n");
+            System.out.printf("try it in llama.cpp (the prompt in the training template; -e turns \\n into newlines):%n  llama-cli -m %s -e -p \"%s\" -n 64 --temp 0%n",
+                    gguf, prompt);
         }
         return 0;
     }

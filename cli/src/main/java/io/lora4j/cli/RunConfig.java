@@ -26,7 +26,9 @@ public record RunConfig(
         @JsonProperty("lora") Lora lora,
         @JsonProperty("train") TrainConfig train,
         @JsonProperty("distributed") Distributed distributed,
-        @JsonProperty("export") Export export) {
+        @JsonProperty("export") Export export,
+        @JsonProperty("compare") Compare compare,
+        @JsonProperty("demo") Demo demo) {
 
     /** Where the instruction data comes from and how it becomes training examples. */
     public record Data(
@@ -94,6 +96,33 @@ public record RunConfig(
         public Export {
             if (types == null) types = List.of();
         }
+    }
+
+    /** Base vs fine-tuned answers to the instructions in {@code prompts} (a JSON array of Alpaca records), printed after training. */
+    public record Compare(@JsonProperty("prompts") String prompts, @JsonProperty("max_new_tokens") int maxNewTokens) {
+        public Compare {
+            if (prompts == null || prompts.isBlank()) throw new IllegalArgumentException("compare.prompts is required: a JSON array of {instruction, input, output}");
+            if (maxNewTokens <= 0) maxNewTokens = 32;
+        }
+    }
+
+    /**
+     * The embedded demo's bootstrap: before preparing, write the generated data into {@code data_dir} and pretrain
+     * {@code base_model} from scratch when it does not exist yet.
+     */
+    public record Demo(@JsonProperty("data_dir") String dataDir, @JsonProperty("pretrain_steps") int pretrainSteps,
+                       @JsonProperty("instructions") int instructions) {
+        public Demo {
+            if (dataDir == null || dataDir.isBlank()) throw new IllegalArgumentException("demo.data_dir is required");
+            if (pretrainSteps <= 0) pretrainSteps = 800;
+            if (instructions <= 0) instructions = 2000;
+        }
+    }
+
+    /** Without the compare and demo sections. */
+    public RunConfig(String name, String baseModel, String tokenizer, String outputDir, Data data, Lora lora, TrainConfig train,
+                     Distributed distributed, Export export) {
+        this(name, baseModel, tokenizer, outputDir, data, lora, train, distributed, export, null, null);
     }
 
     public RunConfig {

@@ -60,6 +60,7 @@ final class RunReport {
         h.append("<h2>Loss</h2>\n<img id=\"loss-chart\" alt=\"loss chart\" src=\"data:image/png;base64,").append(base64(lossPng)).append("\">\n");
         h.append("<h2>Learning rate</h2>\n<img id=\"lr-chart\" alt=\"learning rate chart\" src=\"data:image/png;base64,").append(base64(lrPng)).append("\">\n");
         if (samples.length() > 0) h.append("<h2>Samples at each evaluation</h2>\n<table><tr><th>step</th><th>greedy answer</th></tr>\n").append(samples).append("</table>\n");
+        section(h, "Base model vs fine-tuned", runDir.resolve("compare.md"));
         section(h, "Adapter statistics", runDir.resolve("adapter_report.md"));
         section(h, "Export quality", runDir.resolve("export").resolve("quality.md"));
         section(h, "Dataset", runDir.resolve("dataset").resolve("manifest.json"));

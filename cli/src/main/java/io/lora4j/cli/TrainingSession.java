@@ -84,7 +84,12 @@ final class TrainingSession {
         };
         Trainer trainer = new Trainer(tc, params, opt, schedule, data.train(), data.val(), pad, runDir.toString(), configHash(cfg, tok), hooks, log);
         Trainer.Result result = trainer.run(resume, stopAfter);
-        log.printf("%nfinished %d/%d steps: validation loss %.4f → %.4f, %.0f tokens/s%n", result.steps(), total, result.firstValLoss(), result.lastValLoss(), result.tokensPerSecond());
+        if (result.tokensPerSecond() == 0 && result.steps() >= total) {
+            log.printf("%ntraining was already complete (%d/%d steps): nothing to do; its losses are in metrics.jsonl and report.html%n", result.steps(), total);
+        } else {
+            log.printf("%nfinished %d/%d steps: validation loss %.4f → %.4f, %.0f tokens/s%n", result.steps(), total, result.firstValLoss(), result.lastValLoss(),
+                    result.tokensPerSecond());
+        }
         Path adapterDir = runDir.resolve("adapter");
         List<AdapterReport.Row> rows = List.of();
         if (adapter != null && comm.rank() == 0) {

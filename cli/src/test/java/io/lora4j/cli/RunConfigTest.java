@@ -50,7 +50,30 @@ class RunConfigTest {
         assertTrue(target.getMessage().contains("qq_proj"), target.getMessage());
         IOException top = assertThrows(IOException.class, () -> load(tmp, GOOD + "bogus: 1\n"));
         assertTrue(top.getMessage().contains("'bogus'"), top.getMessage());
-        IOException packing = assertThrows(IOException.class, () -> load(tmp, GOOD, "data.packing=true"));
-        assertTrue(packing.getMessage().contains("packing"), packing.getMessage());
+        IOException compare = assertThrows(IOException.class, () -> load(tmp, GOOD + "compare: {max_new_tokens: 8}\n"));
+        assertTrue(compare.getMessage().contains("compare.prompts"), compare.getMessage());
+    }
+
+    @Test
+    void dataSectionBecomesThePrepareJobsConfigIncludingPacking(@TempDir Path tmp) throws Exception {
+        var pc = load(tmp, GOOD, "data.packing=true", "data.truncate=drop", "data.val_size=10").data().prepareConfig();
+        assertTrue(pc.packing());
+        assertTrue(pc.dropLong());
+        assertEquals(10, pc.valSize());
+        assertEquals(128, pc.cutoffLen());
+        assertEquals("a.json", pc.sources().get(0).uri());
+    }
+
+    @Test
+    void everyShippedConfigBinds() throws Exception {
+        try (var files = Files.list(Path.of("..", "configs"))) {
+            List<Path> all = files.filter(f -> f.toString().endsWith(".yaml")).toList();
+            assertTrue(all.size() >= 4, "configs/*.yaml: " + all);
+            for (Path f : all) assertNotNull(RunConfig.load(f, List.of()).train(), f.toString());
+        }
+        RunConfig demo = RunConfig.load(Path.of("..", "configs", "demo.yaml"), List.of("demo.pretrain_steps=5"));
+        assertEquals(5, demo.demo().pretrainSteps());
+        assertEquals("runs/demo/data/held_out.json", demo.compare().prompts());
+        assertEquals(List.of("Q8_0", "F16"), demo.export().types());
     }
 }

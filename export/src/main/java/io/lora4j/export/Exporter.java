@@ -25,7 +25,16 @@ import org.nd4j.linalg.api.buffer.DataType;
  * and a quality table (file size, bits per weight, perplexity, Δ vs F16).
  */
 public final class Exporter {
-    public record Options(List<QuantPreset> types, boolean adapterGguf, boolean hf, boolean force, List<int[]> evalSequences, int threads) {}
+    /**
+     * @param evalLabels null (perplexity over every token of {@code evalSequences}) or one label array per sequence,
+     *                   -100 where the token is not scored (the prompt of an instruction example)
+     */
+    public record Options(List<QuantPreset> types, boolean adapterGguf, boolean hf, boolean force, List<int[]> evalSequences, List<int[]> evalLabels,
+                          int threads) {
+        public Options(List<QuantPreset> types, boolean adapterGguf, boolean hf, boolean force, List<int[]> evalSequences, int threads) {
+            this(types, adapterGguf, hf, force, evalSequences, null, threads);
+        }
+    }
 
     public record Row(QuantPreset type, Path file, long bytes, double bitsPerWeight, double perplexity, MergeCheck.Result check) {}
 
@@ -60,7 +69,7 @@ public final class Exporter {
                 throw new IllegalStateException(file + ": the written model lost the adapter (max |Δ| vs unmerged " + check.maxAbsDiff()
                         + " while the adapter moves logits by " + check.adapterEffect() + ")");
             }
-            double ppl = o.evalSequences().isEmpty() ? Double.NaN : Perplexity.of(written, o.evalSequences());
+            double ppl = o.evalSequences().isEmpty() ? Double.NaN : Perplexity.of(written, o.evalSequences(), o.evalLabels());
             long bytes = Files.size(file);
             rows.add(new Row(p, file, bytes, 8.0 * bytes / base.config().parameterCount(), ppl, check));
             log.printf("wrote %s (%,d bytes)%s%n", file, bytes, check == null ? "" : String.format(": vs unmerged adapter max |Δ logit| %.4f, top-1 agreement %.1f%%", check.maxAbsDiff(), 100 * check.top1Agreement()));

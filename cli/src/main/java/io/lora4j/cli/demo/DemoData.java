@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
 /**
  * The demo's own data, generated deterministically: a small English and Chinese prose corpus to pretrain a tiny
  * base model on, and an instruction set (Alpaca records) in both languages whose answer format the base model has
- * never seen. Held-out instructions use words the corpus knows but the instruction set never asks about.
+ * never seen. Held-out instructions are tasks of the instruction set on inputs it never contains.
  */
 public final class DemoData {
     static final String[] NOUNS = {"cat", "dog", "bird", "fish", "tree", "ball", "boat", "star", "moon", "sun", "apple", "book", "house", "car",
@@ -20,8 +20,6 @@ public final class DemoData {
     static final String[] VERBS = {"sees", "likes", "finds", "has", "wants", "helps"};
     static final String[] NOUNS_ZH = {"猫", "狗", "鸟", "鱼", "树", "球", "船", "星", "月", "花", "书", "马"};
     static final Map<String, String> OPPOSITE_ZH = new LinkedHashMap<>();
-    /** Words that appear in the prose but never in the instruction set: the held-out questions ask about these. */
-    static final List<String> HELD_OUT_NOUNS = List.of("frog", "king", "lamp", "horse"), HELD_OUT_NOUNS_ZH = List.of("船", "马");
 
     static {
         String[][] pairs = {{"big", "small"}, {"happy", "sad"}, {"old", "new"}, {"fast", "slow"}, {"hot", "cold"}, {"tall", "short"}, {"good", "bad"}};
@@ -46,7 +44,7 @@ public final class DemoData {
         String[] opp = OPPOSITE.keySet().toArray(new String[0]);
         for (int i = 0; i < lines; i++) {
             String n1 = pick(r, NOUNS), n2 = pick(r, NOUNS), a1 = pick(r, ADJ), a2 = pick(r, ADJ);
-            switch (r.nextInt(8)) {
+            switch (r.nextInt(10)) {
                 case 0 -> out.add("Once upon a time there was a " + a1 + " " + n1 + ". The " + n1 + " " + pick(r, VERBS) + " a " + a2 + " " + n2 + ".");
                 case 1 -> out.add("The " + a1 + " " + n1 + " " + pick(r, VERBS) + " the " + a2 + " " + n2 + ". It is a " + pick(r, ADJ) + " day.");
                 case 2 -> {
@@ -65,6 +63,12 @@ public final class DemoData {
                     String a = pick(r, adjZh);
                     out.add(a + "的反义词是" + OPPOSITE_ZH.get(a) + "。" + pick(r, NOUNS_ZH) + "很" + a + "。");
                 }
+                // two kinds of lines with copying in them, so the base model can repeat what it was just shown
+                case 8 -> out.add("The " + n1 + " says: " + n2 + ", " + n2 + "! The " + a1 + " " + n2 + " hears it.");
+                case 9 -> {
+                    String z = pick(r, NOUNS_ZH);
+                    out.add(pick(r, NOUNS_ZH) + "说：" + z + z + "！" + z + "听见了。");
+                }
                 default -> {
                     String z = pick(r, NOUNS_ZH);
                     out.add("从前有一只" + z + "。" + z + "和" + pick(r, NOUNS_ZH) + "是朋友。");
@@ -77,52 +81,67 @@ public final class DemoData {
     /** One Alpaca-style record. */
     public record Instruction(String instruction, String input, String output) {}
 
-    /** Instruction set for fine-tuning (never mentions the held-out words). */
+    /**
+     * Instruction set for fine-tuning: {@code n} records drawn from seven tasks, most with many distinct inputs (so
+     * deduplication leaves a real training set), none equal to a held-out question. The opposites of tall/short and
+     * 高/矮 are never asked: the held-out questions about them rely on what the base model read in pretraining.
+     */
     public static List<Instruction> instructions(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
-        List<String> nouns = new ArrayList<>(List.of(NOUNS)), nounsZh = new ArrayList<>(List.of(NOUNS_ZH));
-        nouns.removeAll(HELD_OUT_NOUNS);
-        nounsZh.removeAll(HELD_OUT_NOUNS_ZH);
         String[] opp = OPPOSITE.keySet().stream().filter(a -> !a.equals("tall") && !a.equals("short")).toArray(String[]::new);
         String[] oppZh = OPPOSITE_ZH.keySet().stream().filter(a -> !a.equals("高") && !a.equals("矮")).toArray(String[]::new);
+        List<Instruction> heldOut = heldOut();
         List<Instruction> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            switch (r.nextInt(5)) {
+        while (out.size() < n) {
+            Instruction i = switch (r.nextInt(7)) {
                 case 0 -> {
-                    String w = nouns.get(r.nextInt(nouns.size()));
-                    out.add(new Instruction("Repeat the word twice.", w, w + " " + w));
+                    String w = r.nextBoolean() ? pick(r, NOUNS) : pick(r, ADJ);
+                    yield new Instruction("Repeat the word twice.", w, w + " " + w);
                 }
                 case 1 -> {
                     String a = pick(r, opp);
-                    out.add(new Instruction("What is the opposite of " + a + "?", "", OPPOSITE.get(a)));
+                    yield new Instruction("What is the opposite of " + a + "?", "", OPPOSITE.get(a));
                 }
                 case 2 -> {
-                    int k = 2 + r.nextInt(8);
-                    StringBuilder b = new StringBuilder("1");
-                    for (int j = 2; j <= k; j++) b.append(' ').append(j);
-                    out.add(new Instruction("Count from 1 to " + k + ".", "", b.toString()));
+                    int from = 1 + r.nextInt(4), to = from + 2 + r.nextInt(6);
+                    StringBuilder b = new StringBuilder().append(from);
+                    for (int j = from + 1; j <= to; j++) b.append(' ').append(j);
+                    yield new Instruction("Count from " + from + " to " + to + ".", "", b.toString());
                 }
                 case 3 -> {
-                    String z = nounsZh.get(r.nextInt(nounsZh.size()));
-                    out.add(new Instruction("把这个词重复两次。", z, z + z));
+                    String last = pick(r, NOUNS);
+                    yield new Instruction("What is the last word of the sentence?", "The " + pick(r, ADJ) + " " + pick(r, NOUNS) + " " + pick(r, VERBS) + " a "
+                            + pick(r, ADJ) + " " + last + ".", last);
+                }
+                case 4 -> {
+                    String z = pick(r, NOUNS_ZH);
+                    yield new Instruction("把这个词重复两次。", z, z + z);
+                }
+                case 5 -> {
+                    String a = pick(r, oppZh);
+                    yield new Instruction(a + "的反义词是什么？", "", OPPOSITE_ZH.get(a));
                 }
                 default -> {
-                    String a = pick(r, oppZh);
-                    out.add(new Instruction(a + "的反义词是什么？", "", OPPOSITE_ZH.get(a)));
+                    String first = pick(r, NOUNS_ZH);
+                    yield new Instruction("句子的第一个字是什么？", first + "喜欢" + pick(r, NOUNS_ZH) + "。", first);
                 }
-            }
+            };
+            boolean asked = heldOut.stream().anyMatch(h -> h.instruction().equals(i.instruction()) && h.input().equals(i.input()));
+            if (!asked) out.add(i);
         }
         return out;
     }
 
-    /** Held-out questions: the same tasks about words the instruction set never used. */
+    /** Held-out questions: tasks from the instruction set on inputs it never contains (and two opposites it never asks). */
     public static List<Instruction> heldOut() {
         return List.of(new Instruction("Repeat the word twice.", "frog", "frog frog"),
                 new Instruction("Repeat the word twice.", "horse", "horse horse"),
                 new Instruction("What is the opposite of tall?", "", "short"),
                 new Instruction("Count from 1 to 6.", "", "1 2 3 4 5 6"),
+                new Instruction("What is the last word of the sentence?", "The old king sees a red lamp.", "lamp"),
                 new Instruction("把这个词重复两次。", "船", "船船"),
-                new Instruction("高的反义词是什么？", "", "矮"));
+                new Instruction("高的反义词是什么？", "", "矮"),
+                new Instruction("句子的第一个字是什么？", "马喜欢鱼。", "马"));
     }
 
     private static String pick(SplittableRandom r, String[] a) {
