@@ -95,6 +95,7 @@ final class RunCommand implements Callable<Integer> {
                     new Exporter.Options(types, cfg.export().adapterGguf(), cfg.export().hf(), true, eval, evalLabels, Runtime.getRuntime().availableProcessors()), System.out);
             String table = Exporter.table(rows) + "(perplexity over the trained tokens, the responses, of up to 16 validation examples)\n";
             Files.writeString(exportDir.resolve("quality.md"), table);
+            writeModelfile(exportDir, types.get(0), PromptTemplate.resolve(data.template()));
             Files.writeString(stamp, exportHash);
             System.out.print(table);
         }
@@ -112,6 +113,15 @@ final class RunCommand implements Callable<Integer> {
                     gguf, prompt);
         }
         return 0;
+    }
+
+    /** An Ollama Modelfile for the first exported type, with the training prompt template (`ollama create NAME -f Modelfile`). */
+    static void writeModelfile(Path exportDir, QuantPreset type, PromptTemplate template) throws java.io.IOException {
+        String prompt = template.prompt("{{ .Prompt }}", "");
+        Files.writeString(exportDir.resolve("Modelfile"), "FROM ./model." + type.name() + ".gguf\n"
+                + "# the prompt format the model was fine-tuned with; answers end with the tokenizer's EOS\n"
+                + "TEMPLATE \"\"\"" + prompt + "\"\"\"\n"
+                + "PARAMETER temperature 0\n");
     }
 
     private static String sha(String s) throws Exception {
