@@ -6,13 +6,30 @@ package io.lora4j.core.tokenizer;
  */
 public interface Tokenizer {
 
-    /** Encodes text; with {@code addBos} the BOS id is put first (when the vocabulary has one). No EOS is added. */
-    int[] encode(String text, boolean addBos);
+    /**
+     * Encodes text like llama.cpp's {@code llama_tokenize(text, add_special = addBos, parse_special = false)}: with
+     * {@code addBos} the BOS id is put first (when the vocabulary has one). No EOS is added. Control tokens written in
+     * the text are not recognised; user-defined tokens are (as in llama.cpp).
+     */
+    default int[] encode(String text, boolean addBos) {
+        return encode(text, addBos, false);
+    }
 
-    /** Decodes ids back to text the way llama.cpp detokenizes (leading space of the first piece removed, BOS/EOS dropped). */
+    /** As {@link #encode(String, boolean)}; with {@code parseSpecial} control tokens in the text ("&lt;/s&gt;") become their ids. */
+    int[] encode(String text, boolean addBos, boolean parseSpecial);
+
+    /**
+     * The text the ids stand for: llama.cpp's {@code llama_detokenize(ids, remove_special = true, unparse_special = false)}
+     * applied to the ids without a leading BOS, so the space SentencePiece put before the first word is removed whether
+     * or not the ids start with BOS, and {@code decode(encode(s, true)) == s}. (llama.cpp itself keeps that space after
+     * a BOS; {@link #detokenize} reproduces it exactly.) BOS/EOS, control and unknown tokens give no text.
+     */
     String decode(int[] ids);
 
-    /** The raw piece of one id (e.g. "▁the", "<0x0A>"). */
+    /** Exactly llama.cpp's {@code llama_detokenize(ids, removeSpecial, unparseSpecial)}. */
+    String detokenize(int[] ids, boolean removeSpecial, boolean unparseSpecial);
+
+    /** The raw piece of one id (e.g. "▁the", "&lt;0x0A&gt;"). */
     String piece(int id);
 
     int vocabSize();
@@ -29,6 +46,6 @@ public interface Tokenizer {
     /** The vocabulary and settings (what a GGUF writer stores as tokenizer.ggml.*). */
     TokenizerModel model();
 
-    /** A stable hash of the vocabulary and settings; two tokenizers that encode identically have the same one. */
+    /** A stable hash of the vocabulary and settings; see {@link Fingerprint} for what equal fingerprints guarantee. */
     String fingerprint();
 }

@@ -16,6 +16,19 @@ import java.util.List;
 public final class TokenizerBenchmark {
     private TokenizerBenchmark() {}
 
+    /** {@code TokenizerBenchmark TOKENIZER ALPACA.json...}; without arguments the shared LLaMA-2 vocabulary and Alpaca files. */
+    public static void main(String[] args) throws IOException {
+        Path data = Path.of("..", "shared", "data");
+        Path tokenizer = args.length > 0 ? Path.of(args[0]) : data.resolve("tokenizers/llama2_tokenizer.model");
+        List<Path> files = new ArrayList<>();
+        for (int i = 1; i < args.length; i++) files.add(Path.of(args[i]));
+        if (files.isEmpty()) {
+            files.add(data.resolve("instructions/alpaca_cleaned_en_1000.json"));
+            files.add(data.resolve("instructions/alpaca_zh_1000.json"));
+        }
+        run(tokenizer, files, System.out);
+    }
+
     public static void run(Path tokenizerPath, List<Path> alpacaFiles, PrintStream out) throws IOException {
         Tokenizer tok = Tokenizers.load(tokenizerPath);
         out.println("tokenizer: " + tok + " (" + tokenizerPath.getFileName() + "), 1 thread");

@@ -180,8 +180,19 @@ public final class Tokenizers {
                     cfg.addBos(true), cfg.addEos(), addSpace, "default", cfg.chatTemplate());
         }
         return new TokenizerModel(TokenizerModel.Kind.BPE, tokens, new float[n], types, merges.toArray(new String[0]), cfg.bos(-1), cfg.eos(-1), unk,
-                cfg.pad(), cfg.addBos(false), cfg.addEos(), false, root.path("pre_tokenizer").toString().contains("Split") ? "llama-bpe" : "default",
+                cfg.pad(), cfg.addBos(false), cfg.addEos(), false, byteLevelPreTokenizer(root.path("pre_tokenizer")),
                 cfg.chatTemplate());
+    }
+
+    /**
+     * The llama.cpp pre-tokenizer name for a byte-level tokenizer.json: a Split on LLaMA-3's pattern is "llama-bpe", a
+     * ByteLevel pre-tokenizer with its own (GPT-2) regex is "gpt-2", anything else llama.cpp's "default".
+     */
+    static String byteLevelPreTokenizer(JsonNode pre) {
+        String json = pre.toString();
+        if (json.contains("\"Split\"") && json.contains("\\\\p{N}{1,3}")) return "llama-bpe";
+        if (json.contains("\"ByteLevel\"") && !json.contains("\"use_regex\":false")) return "gpt-2";
+        return "default";
     }
 
     private static int indexOf(String[] tokens, String s) {

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -59,8 +60,28 @@ class SpmTokenizerSharedDataTest {
         JsonNode v = new ObjectMapper().readTree(SharedData.file("tokenizers/llama_encoded.json").toFile());
         int[] expected = new int[v.get("token_ids").size()];
         for (int i = 0; i < expected.length; i++) expected[i] = v.get("token_ids").get(i).asInt();
-        assertArrayEquals(expected, tok.encode(v.get("text").asText(), true));
-        assertEquals(v.get("decoded_text").asText().replaceFirst("^<s> ?", ""), tok.decode(expected).replaceFirst("^<s> ?", ""));
+        String text = v.get("text").asText();
+        assertArrayEquals(expected, tok.encode(text, true));
+        // "<s> Fatouville…": with the special pieces written out, llama.cpp keeps the space after BOS, as HF does
+        assertEquals(v.get("decoded_text").asText(), tok.detokenize(expected, false, true));
+        assertEquals(" " + text, tok.detokenize(expected, true, false), "llama.cpp keeps the prefix space after a removed BOS");
+        assertEquals(text, tok.decode(expected));
+        assertEquals(text, tok.detokenize(Arrays.copyOfRange(expected, 1, expected.length), true, false), "without BOS the prefix space goes");
+    }
+
+    @ParameterizedTest
+    @MethodSource("sources")
+    void specialPiecesInTheTextAreOnlyTokensWithParseSpecial(String source) throws Exception {
+        Tokenizer tok = Tokenizers.load(SharedData.file(source));
+        String text = "Hi</s><s>there";
+        int[] plain = tok.encode(text, false);
+        assertFalse(Arrays.stream(plain).anyMatch(id -> id == 1 || id == 2), Arrays.toString(plain));
+        int[] hi = tok.encode("Hi", false), there = tok.encode("there", false);
+        // after a special token llama.cpp starts the next text with the space prefix again
+        int[] expected = IntStream.concat(IntStream.concat(Arrays.stream(hi), IntStream.of(2, 1)), Arrays.stream(there)).toArray();
+        assertArrayEquals(expected, tok.encode(text, false, true));
+        assertEquals("<unk>", tok.detokenize(new int[] {0}, false, true));
+        assertEquals("", tok.detokenize(new int[] {0, 1, 2}, false, false), "unknown and control tokens have no text");
     }
 
     @ParameterizedTest
