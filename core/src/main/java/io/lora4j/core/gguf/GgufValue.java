@@ -1,21 +1,35 @@
 package io.lora4j.core.gguf;
 
+import java.lang.reflect.Array;
 import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One typed metadata value. Scalars: UINT8/INT8/UINT16/INT16/UINT32/INT32 as {@link Long} or {@link Integer}
- * (unsigned types are widened: UINT8, UINT16 → Integer, UINT32 → Long), UINT64/INT64 → Long, FLOAT32 → Float,
- * FLOAT64 → Double, BOOL → Boolean, STRING → String. Arrays hold a primitive array of the element type
- * (String[] for strings, long[] for UINT32/UINT64/INT64, int[] for the smaller integer types and INT32).
+ * One typed metadata value; immutable (arrays are copied in and out).
+ *
+ * <p>Java representation, checked by the constructor:
+ * <ul>
+ *   <li>UINT8, INT8, UINT16, INT16, INT32 → {@link Integer} (range-checked for the GGUF type); UINT32 → {@link Long}
+ *       in [0, 2^32); INT64 → {@link Long}; UINT64 → {@link Long} holding the raw 64 bits (negative means ≥ 2^63).
+ *   <li>FLOAT32 → {@link Float}, FLOAT64 → {@link Double}, BOOL → {@link Boolean}, STRING → {@link String}.
+ *   <li>ARRAY → a Java array by element type: {@code int[]} for UINT8/INT8/UINT16/INT16/INT32, {@code long[]} for
+ *       UINT32/UINT64/INT64, {@code float[]}, {@code double[]}, {@code boolean[]}, {@code String[]}. Nested arrays
+ *       are not allowed: ggml cannot read them.
+ * </ul>
  */
 public record GgufValue(GgufValueType type, GgufValueType elementType, Object value) {
 
     public GgufValue {
-        Objects.requireNonNull(type);
-        Objects.requireNonNull(value);
-        if (type == GgufValueType.ARRAY && (elementType == null || elementType == GgufValueType.ARRAY)) {
-            throw new IllegalArgumentException("GGUF arrays need a scalar or string element type (nested arrays are not read by ggml)");
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(value, "value");
+        if (type == GgufValueType.ARRAY) {
+            if (elementType == null || elementType == GgufValueType.ARRAY) {
+                throw new IllegalArgumentException("GGUF arrays need a scalar or string element type (nested arrays are not read by ggml)");
+            }
+            value = GgufValueCheck.copyArray(elementType, value);
+        } else {
+            if (elementType != null) throw new IllegalArgumentException(type + " is not an array; elementType must be null");
+            GgufValueCheck.scalar(type, value);
         }
     }
 
@@ -25,21 +39,47 @@ public record GgufValue(GgufValueType type, GgufValueType elementType, Object va
     public static GgufValue int16(int v) { return new GgufValue(GgufValueType.INT16, null, v); }
     public static GgufValue uint32(long v) { return new GgufValue(GgufValueType.UINT32, null, v); }
     public static GgufValue int32(int v) { return new GgufValue(GgufValueType.INT32, null, v); }
+    /** {@code v} is the raw 64 bits: pass a negative long for values ≥ 2^63. */
     public static GgufValue uint64(long v) { return new GgufValue(GgufValueType.UINT64, null, v); }
     public static GgufValue int64(long v) { return new GgufValue(GgufValueType.INT64, null, v); }
     public static GgufValue float32(float v) { return new GgufValue(GgufValueType.FLOAT32, null, v); }
     public static GgufValue float64(double v) { return new GgufValue(GgufValueType.FLOAT64, null, v); }
     public static GgufValue bool(boolean v) { return new GgufValue(GgufValueType.BOOL, null, v); }
     public static GgufValue string(String v) { return new GgufValue(GgufValueType.STRING, null, v); }
-    public static GgufValue stringArray(String[] v) { return new GgufValue(GgufValueType.ARRAY, GgufValueType.STRING, v); }
-    public static GgufValue float32Array(float[] v) { return new GgufValue(GgufValueType.ARRAY, GgufValueType.FLOAT32, v); }
-    public static GgufValue int32Array(int[] v) { return new GgufValue(GgufValueType.ARRAY, GgufValueType.INT32, v); }
-    public static GgufValue uint32Array(long[] v) { return new GgufValue(GgufValueType.ARRAY, GgufValueType.UINT32, v); }
+
+    public static GgufValue uint8Array(int[] v) { return array(GgufValueType.UINT8, v); }
+    public static GgufValue int8Array(int[] v) { return array(GgufValueType.INT8, v); }
+    public static GgufValue uint16Array(int[] v) { return array(GgufValueType.UINT16, v); }
+    public static GgufValue int16Array(int[] v) { return array(GgufValueType.INT16, v); }
+    public static GgufValue uint32Array(long[] v) { return array(GgufValueType.UINT32, v); }
+    /** UINT32 array from non-negative ints (token ids and the like). */
+    public static GgufValue uint32Array(int[] v) { return array(GgufValueType.UINT32, Arrays.stream(v).asLongStream().toArray()); }
+    public static GgufValue int32Array(int[] v) { return array(GgufValueType.INT32, v); }
+    public static GgufValue uint64Array(long[] v) { return array(GgufValueType.UINT64, v); }
+    public static GgufValue int64Array(long[] v) { return array(GgufValueType.INT64, v); }
+    public static GgufValue float32Array(float[] v) { return array(GgufValueType.FLOAT32, v); }
+    public static GgufValue float64Array(double[] v) { return array(GgufValueType.FLOAT64, v); }
+    public static GgufValue boolArray(boolean[] v) { return array(GgufValueType.BOOL, v); }
+    public static GgufValue stringArray(String[] v) { return array(GgufValueType.STRING, v); }
+
+    private static GgufValue array(GgufValueType element, Object v) {
+        return new GgufValue(GgufValueType.ARRAY, element, v);
+    }
+
+    /** The value; arrays are returned as a copy, so the metadata stays immutable. */
+    @Override
+    public Object value() {
+        return type == GgufValueType.ARRAY ? GgufValueCheck.clone(value) : value;
+    }
+
+    /** The held object without copying, for the writer and the typed getters that copy themselves. */
+    Object raw() {
+        return value;
+    }
 
     /** Number of elements of an array value (1 for scalars). */
     public int length() {
-        if (type != GgufValueType.ARRAY) return 1;
-        return java.lang.reflect.Array.getLength(value);
+        return type == GgufValueType.ARRAY ? Array.getLength(value) : 1;
     }
 
     @Override
@@ -59,7 +99,7 @@ public record GgufValue(GgufValueType type, GgufValueType elementType, Object va
         StringBuilder b = new StringBuilder("ARRAY<" + elementType + ">[" + n + "]");
         if (n <= 8) {
             b.append(" [");
-            for (int i = 0; i < n; i++) b.append(i > 0 ? ", " : "").append(java.lang.reflect.Array.get(value, i));
+            for (int i = 0; i < n; i++) b.append(i > 0 ? ", " : "").append(Array.get(value, i));
             b.append(']');
         }
         return b.toString();

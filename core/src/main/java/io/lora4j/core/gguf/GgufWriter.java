@@ -1,18 +1,15 @@
 package io.lora4j.core.gguf;
 
 import io.lora4j.core.ggml.GgmlType;
-import java.io.ByteArrayOutputStream;
+import io.lora4j.core.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,9 +17,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Writes GGUF v3 exactly as ggml's reader wants it: metadata with the types given, tensor infos in insertion order,
- * offsets sequential and each tensor padded to the alignment (the last one too). Tensor bytes may be supplied lazily,
- * so a large model is written one tensor at a time.
+ * Builds a GGUF v3 file that ggml's reader accepts (REFERENCE.md A.1–A.3): metadata in insertion order with exactly
+ * the types given, tensor infos in insertion order with sequential offsets, the header padded to the alignment and
+ * every tensor padded too, the last one included. Tensor bytes may be supplied lazily, so a large model is written one
+ * tensor at a time. Invalid input fails at the call that adds it, with IllegalArgumentException.
  */
 public final class GgufWriter {
 
@@ -32,184 +30,172 @@ public final class GgufWriter {
         ByteBuffer bytes() throws IOException;
     }
 
-    private record Pending(String name, long[] ne, GgmlType type, long size, TensorData data) {}
+    /** Writes a tensor's bytes to the channel when the writer reaches it; for tensors over 2 GiB. */
+    @FunctionalInterface
+    public interface TensorStream {
+        void writeTo(WritableByteChannel ch) throws IOException;
+    }
+
+    private record Pending(GgufTensorInfo info, long size, TensorStream data) {}
 
     private final Map<String, GgufValue> kv = new LinkedHashMap<>();
     private final List<Pending> tensors = new ArrayList<>();
     private final Set<String> names = new HashSet<>();
-    private int alignment = GgufFile.DEFAULT_ALIGNMENT;
+    private int alignment = GgufHeader.DEFAULT_ALIGNMENT;
+    private long nextOffset;
 
+    /**
+     * Sets the data alignment and records it as {@code general.alignment} (UINT32): the value is replaced in place
+     * when the key is already there, and appended otherwise, except that the default 32 is not added on its own.
+     * Must be called before any tensor is added.
+     */
     public GgufWriter alignment(int a) {
-        if (a <= 0 || (a & (a - 1)) != 0) throw new IllegalArgumentException("alignment must be a power of two, got " + a);
+        checkAlignment(a);
+        if (!tensors.isEmpty()) throw new IllegalStateException("set the alignment before adding tensors");
         this.alignment = a;
+        if (kv.containsKey("general.alignment") || a != GgufHeader.DEFAULT_ALIGNMENT) kv.put("general.alignment", GgufValue.uint32(a));
         return this;
     }
 
+    /** Adds a key; keys keep insertion order and may not repeat. {@code general.alignment} must be a valid UINT32. */
     public GgufWriter put(String key, GgufValue v) {
         if (key == null || key.isEmpty()) throw new IllegalArgumentException("empty metadata key");
+        if (key.getBytes(StandardCharsets.UTF_8).length > GgufKvReader.MAX_KEY) throw new IllegalArgumentException("metadata key longer than 65535 bytes");
+        if (v == null) throw new IllegalArgumentException("metadata key '" + key + "' has no value");
         if (kv.containsKey(key)) throw new IllegalArgumentException("duplicate metadata key '" + key + "'");
         if (key.equals("general.alignment")) {
-            if (v.type() != GgufValueType.UINT32) throw new IllegalArgumentException("general.alignment must be UINT32");
-            alignment((int) (long) (Long) v.value());
+            if (v.type() != GgufValueType.UINT32) throw new IllegalArgumentException("general.alignment must be UINT32 (ggml rejects other types), got " + v.type());
+            long a = (Long) v.raw();
+            checkAlignment(a);
+            if (!tensors.isEmpty()) throw new IllegalStateException("set general.alignment before adding tensors");
+            alignment = (int) a;
         }
         kv.put(key, v);
         return this;
     }
 
-    /** Copies all metadata of another file (for re-writing or quantizing it). */
+    /** Copies all metadata of another file, in its order (for re-writing or quantizing it). */
     public GgufWriter putAll(GgufMetadata m) {
         m.asMap().forEach(this::put);
         return this;
     }
 
+    /** Adds a tensor whose bytes are {@code data.remaining()}; the buffer is read (not copied) when the file is written. */
     public GgufWriter addTensor(String name, long[] ne, GgmlType type, ByteBuffer data) {
-        long size = tensorBytes(name, ne, type);
+        GgufTensorInfo info = info(name, ne, type);
+        long size = info.byteSize();
         if (data.remaining() != size) {
-            throw new IllegalArgumentException("tensor '" + name + "': " + data.remaining() + " bytes given, " + type + " with ne " + java.util.Arrays.toString(ne) + " needs " + size);
+            throw new IllegalArgumentException("tensor '" + name + "': " + data.remaining() + " bytes given, " + type + " with ne " + Arrays.toString(ne) + " needs " + size);
         }
         ByteBuffer d = data.duplicate();
-        return add(new Pending(name, ne.clone(), type, size, () -> d.duplicate()));
+        return add(info, size, ch -> writeFully(ch, d.duplicate()));
     }
 
+    /** Adds a tensor whose bytes are produced when the writer reaches it. */
     public GgufWriter addTensor(String name, long[] ne, GgmlType type, TensorData data) {
-        return add(new Pending(name, ne.clone(), type, tensorBytes(name, ne, type), data));
+        GgufTensorInfo info = info(name, ne, type);
+        return add(info, info.byteSize(), ch -> writeFully(ch, data.bytes()));
     }
 
+    /** Adds a tensor that writes its own bytes (exactly its byte size, checked) when the writer reaches it. */
+    public GgufWriter addTensorStream(String name, long[] ne, GgmlType type, TensorStream data) {
+        GgufTensorInfo info = info(name, ne, type);
+        return add(info, info.byteSize(), data);
+    }
+
+    /** Adds an F32 tensor. */
     public GgufWriter addTensor(String name, long[] ne, float[] f32) {
-        ByteBuffer b = ByteBuffer.allocate(f32.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(Math.multiplyExact(f32.length, 4)).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(f32);
         return addTensor(name, ne, GgmlType.F32, b);
     }
 
-    private GgufWriter add(Pending p) {
-        if (p.name.getBytes(StandardCharsets.UTF_8).length > GgufFile.MAX_NAME) {
-            throw new IllegalArgumentException("tensor name '" + p.name + "' is longer than " + GgufFile.MAX_NAME + " bytes");
+    private GgufTensorInfo info(String name, long[] ne, GgmlType type) {
+        if (name == null || name.getBytes(StandardCharsets.UTF_8).length > GgufHeader.MAX_NAME_BYTES) {
+            throw new IllegalArgumentException("tensor name '" + name + "' must be at most " + GgufHeader.MAX_NAME_BYTES + " bytes of UTF-8 (ggml's limit)");
         }
-        if (!names.add(p.name)) throw new IllegalArgumentException("duplicate tensor name '" + p.name + "'");
-        tensors.add(p);
-        return this;
+        if (names.contains(name)) throw new IllegalArgumentException("duplicate tensor name '" + name + "'");
+        GgufTensorInfo info = new GgufTensorInfo(name, ne, type, nextOffset);
+        try {
+            info.byteSize(); // checks rows are whole blocks and the size fits in 64 bits
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new IllegalArgumentException("tensor '" + name + "' (" + type + ", ne " + Arrays.toString(ne) + "): " + e.getMessage(), e);
+        }
+        return info;
     }
 
-    private static long tensorBytes(String name, long[] ne, GgmlType type) {
-        if (ne.length < 1 || ne.length > 4) throw new IllegalArgumentException("tensor '" + name + "' must have 1 to 4 dimensions");
-        long rows = 1;
-        for (int i = 1; i < ne.length; i++) rows = Math.multiplyExact(rows, ne[i]);
-        try {
-            return Math.multiplyExact(type.rowBytes(ne[0]), rows);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("tensor '" + name + "': " + e.getMessage());
-        }
+    private GgufWriter add(GgufTensorInfo info, long size, TensorStream data) {
+        Pending p = new Pending(info, size, data);
+        tensors.add(p);
+        names.add(info.name());
+        nextOffset = Math.addExact(nextOffset, GgufHeader.align(size, alignment));
+        return this;
     }
 
     /** Writes to a temporary file beside {@code out}, then renames it, so no half-written file appears under the final name. */
     public void write(Path out) throws IOException {
-        Path dir = out.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                write(ch);
-                ch.force(false);
-            }
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
+        AtomicFiles.write(out, this::write);
     }
 
     public void write(WritableByteChannel ch) throws IOException {
-        Sink s = new Sink();
-        s.u32(GgufFile.MAGIC);
-        s.u32(3);
-        s.u64(tensors.size());
-        s.u64(kv.size());
-        for (Map.Entry<String, GgufValue> e : kv.entrySet()) {
-            s.string(e.getKey());
-            writeValue(s, e.getValue());
+        GgufEncoder e = new GgufEncoder();
+        e.u32(GgufHeader.MAGIC);
+        e.u32(3);
+        e.u64(tensors.size());
+        e.u64(kv.size());
+        kv.forEach((k, v) -> {
+            e.string(k);
+            e.value(v);
+        });
+        for (Pending t : tensors) e.tensorInfo(t.info);
+        if (!tensors.isEmpty()) e.pad(alignment); // ggml pads only when there is a data section
+        e.writeTo(ch);
+        for (Pending t : tensors) writeData(ch, t);
+    }
+
+    private void writeData(WritableByteChannel ch, Pending t) throws IOException {
+        CountingChannel counted = new CountingChannel(ch);
+        t.data.writeTo(counted);
+        if (counted.count != t.size) {
+            throw new IOException("tensor '" + t.info.name() + "' produced " + counted.count + " bytes, expected " + t.size);
         }
-        long offset = 0;
-        for (Pending t : tensors) {
-            s.string(t.name);
-            s.u32(t.ne.length);
-            for (long d : t.ne) s.u64(d);
-            s.u32(t.type.id);
-            s.u64(offset);
-            offset += GgufFile.align(t.size, alignment);
+        writeFully(ch, ByteBuffer.allocate((int) (GgufHeader.align(t.size, alignment) - t.size)));
+    }
+
+    private static void writeFully(WritableByteChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) ch.write(b);
+    }
+
+    /** Counts the bytes a tensor writes, so a wrong-sized tensor fails instead of shifting every later offset. */
+    private static final class CountingChannel implements WritableByteChannel {
+        private final WritableByteChannel ch;
+        long count;
+
+        CountingChannel(WritableByteChannel ch) {
+            this.ch = ch;
         }
-        if (!tensors.isEmpty()) s.pad(alignment);
-        long written = s.flushTo(ch);
-        for (Pending t : tensors) {
-            ByteBuffer b = t.data.bytes();
-            if (b.remaining() != t.size) throw new IOException("tensor '" + t.name + "' produced " + b.remaining() + " bytes, expected " + t.size);
-            while (b.hasRemaining()) written += ch.write(b);
-            long pad = GgufFile.align(t.size, alignment) - t.size;
-            if (pad > 0) written += writeFully(ch, ByteBuffer.allocate((int) pad));
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            int n = ch.write(src);
+            count += n;
+            return n;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return ch.isOpen();
+        }
+
+        @Override
+        public void close() {
+            // the file's channel is closed by whoever opened it
         }
     }
 
-    private static long writeFully(WritableByteChannel ch, ByteBuffer b) throws IOException {
-        long n = 0;
-        while (b.hasRemaining()) n += ch.write(b);
-        return n;
-    }
-
-    private static void writeValue(Sink s, GgufValue v) {
-        s.u32(v.type().id);
-        if (v.type() != GgufValueType.ARRAY) {
-            writeScalar(s, v.type(), v.value());
-            return;
-        }
-        s.u32(v.elementType().id);
-        int n = v.length();
-        s.u64(n);
-        Object arr = v.value();
-        for (int i = 0; i < n; i++) writeScalar(s, v.elementType(), java.lang.reflect.Array.get(arr, i));
-    }
-
-    private static void writeScalar(Sink s, GgufValueType t, Object o) {
-        switch (t) {
-            case UINT8, INT8 -> s.out.write(((Number) o).intValue());
-            case UINT16, INT16 -> s.u16(((Number) o).intValue());
-            case UINT32, INT32 -> s.u32(((Number) o).intValue());
-            case UINT64, INT64 -> s.u64(((Number) o).longValue());
-            case FLOAT32 -> s.u32(Float.floatToRawIntBits(((Number) o).floatValue()));
-            case FLOAT64 -> s.u64(Double.doubleToRawLongBits(((Number) o).doubleValue()));
-            case BOOL -> s.out.write((Boolean) o ? 1 : 0);
-            case STRING -> s.string((String) o);
-            case ARRAY -> throw new IllegalArgumentException("nested arrays are not written (ggml cannot read them)");
-        }
-    }
-
-    /** Little-endian header bytes, buffered in memory (headers are at most a few MB). */
-    private static final class Sink {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 16);
-
-        void u16(int v) {
-            out.write(v & 0xFF);
-            out.write((v >>> 8) & 0xFF);
-        }
-
-        void u32(int v) {
-            for (int i = 0; i < 4; i++) out.write((v >>> (8 * i)) & 0xFF);
-        }
-
-        void u64(long v) {
-            for (int i = 0; i < 8; i++) out.write((int) (v >>> (8 * i)) & 0xFF);
-        }
-
-        void string(String s) {
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            u64(b.length);
-            out.write(b, 0, b.length);
-        }
-
-        void pad(int alignment) {
-            while (out.size() % alignment != 0) out.write(0);
-        }
-
-        long flushTo(WritableByteChannel ch) throws IOException {
-            return writeFully(ch, ByteBuffer.wrap(out.toByteArray()));
+    private static void checkAlignment(long a) {
+        if (a <= 0 || (a & (a - 1)) != 0 || a > GgufHeader.MAX_ALIGNMENT) {
+            throw new IllegalArgumentException("alignment must be a power of two up to " + GgufHeader.MAX_ALIGNMENT + ", got " + a);
         }
     }
 }

@@ -3,12 +3,15 @@ package io.lora4j.core.gguf;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.CharBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Sequential little-endian reads from a file channel through a small window, with every length checked against
- * the bytes left in the file before anything is allocated.
+ * Sequential little-endian reads from a file channel through a small window. Every read is checked against the bytes
+ * left in the file first, so a truncated or lying header fails with the offset instead of allocating.
  */
 final class HeaderReader {
     private static final int WINDOW = 1 << 16;
@@ -37,13 +40,18 @@ final class HeaderReader {
         return size;
     }
 
-    GgufFormatException error(String what) {
-        return new GgufFormatException(file + ": at offset " + position() + ": " + what);
+    String file() {
+        return file;
+    }
+
+    /** An error about the field that starts at {@code offset}. */
+    GgufFormatException error(long offset, String what) {
+        return new GgufFormatException(file + ": at offset " + offset + ": " + what);
     }
 
     private void need(long n, String what) throws IOException {
         if (n > remaining()) {
-            throw error("file ends after " + remaining() + " bytes, but " + what + " needs " + n + " (truncated file?)");
+            throw error(position(), "the file ends " + remaining() + " bytes later, but " + what + " needs " + n + " bytes (truncated file?)");
         }
         if (buf.remaining() >= n) return;
         long pos = position();
@@ -51,8 +59,7 @@ final class HeaderReader {
         bufStart = pos;
         int want = (int) Math.min(WINDOW, size - pos);
         while (buf.position() < want) {
-            int r = ch.read(buf, pos + buf.position());
-            if (r < 0) throw error("unexpected end of file");
+            if (ch.read(buf, pos + buf.position()) < 0) throw error(pos + buf.position(), "unexpected end of file while reading " + what);
         }
         buf.flip();
     }
@@ -87,15 +94,18 @@ final class HeaderReader {
         return buf.getDouble();
     }
 
-    /** A GGUF string (u64 length + UTF-8); lengths above {@code max} or past the end of the file are errors. */
+    /**
+     * A GGUF string: u64 length + UTF-8 bytes. The length is checked against {@code max} and the bytes left before
+     * anything is allocated; bytes that are not valid UTF-8 are an error rather than silently replaced.
+     */
     String string(String what, long max) throws IOException {
         long start = position();
         long n = u64(what + " length");
         if (n < 0 || n > max) {
-            throw new GgufFormatException(file + ": at offset " + start + ": " + what + " length " + Long.toUnsignedString(n) + " exceeds the limit of " + max + " bytes");
+            throw error(start, what + " length " + Long.toUnsignedString(n) + " exceeds the limit of " + max + " bytes");
         }
         if (n > remaining()) {
-            throw new GgufFormatException(file + ": at offset " + start + ": " + what + " of " + n + " bytes runs past the end of the file (" + remaining() + " bytes left)");
+            throw error(start, what + " of " + n + " bytes runs past the end of the file (" + remaining() + " bytes left)");
         }
         byte[] bytes = new byte[(int) n];
         int off = 0;
@@ -105,13 +115,14 @@ final class HeaderReader {
             buf.get(bytes, off, take);
             off += take;
         }
-        return new String(bytes, StandardCharsets.UTF_8);
-    }
-
-    void skipTo(long offset) throws IOException {
-        if (offset > size) throw error("cannot skip to offset " + offset + " beyond the end of the file (" + size + " bytes)");
-        buf.limit(0);
-        bufStart = offset;
-        buf.position(0);
+        try {
+            CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes));
+            return chars.toString();
+        } catch (CharacterCodingException e) {
+            throw error(start, what + " is not valid UTF-8");
+        }
     }
 }

@@ -3,102 +3,102 @@ package io.lora4j.core.safetensors;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.lora4j.core.ggml.Float16;
+import io.lora4j.core.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
-/** Writes a safetensors file: header JSON padded with spaces to 8 bytes, tensors contiguous in insertion order. */
+/**
+ * Builds a safetensors file (REFERENCE.md D.5): the header JSON ({@code __metadata__} first, then the tensors in
+ * insertion order) padded with spaces to a multiple of 8 bytes, then the tensor bytes contiguous in the same order.
+ */
 public final class SafetensorsWriter {
-    private record Entry(String name, SafetensorsDType dtype, long[] shape, ByteBuffer data) {}
-
-    private final List<Entry> entries = new ArrayList<>();
+    private final Map<String, SafetensorsData> tensors = new LinkedHashMap<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
 
     public SafetensorsWriter metadata(String key, String value) {
-        metadata.put(key, value);
+        metadata.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value of " + key));
+        return this;
+    }
+
+    public SafetensorsWriter put(String name, SafetensorsData data) {
+        Objects.requireNonNull(data, "data");
+        if (name == null || name.equals("__metadata__")) throw new IllegalArgumentException("'" + name + "' cannot name a tensor");
+        if (tensors.containsKey(name)) throw new IllegalArgumentException("duplicate tensor '" + name + "'");
+        tensors.put(name, data);
         return this;
     }
 
     public SafetensorsWriter put(String name, SafetensorsDType dtype, long[] shape, ByteBuffer data) {
-        long n = dtype.size;
-        for (long d : shape) n *= d;
-        if (data.remaining() != n) throw new IllegalArgumentException("tensor '" + name + "': " + data.remaining() + " bytes given, " + n + " expected");
-        for (Entry e : entries) if (e.name.equals(name)) throw new IllegalArgumentException("duplicate tensor '" + name + "'");
-        entries.add(new Entry(name, dtype, shape.clone(), data.duplicate().order(ByteOrder.LITTLE_ENDIAN)));
-        return this;
+        try {
+            return put(name, new SafetensorsData(dtype, shape, data));
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new IllegalArgumentException("tensor '" + name + "': " + e.getMessage(), e);
+        }
     }
 
     public SafetensorsWriter putF32(String name, long[] shape, float[] values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(values);
-        return put(name, SafetensorsDType.F32, shape, b);
+        return putFloats(name, shape, values, SafetensorsDType.F32);
     }
 
-    /** Stores floats as F16 or BF16 (round-to-nearest-even) or F32. */
+    /** Stores floats as F32, or rounded to nearest even as F16 or BF16. */
     public SafetensorsWriter putFloats(String name, long[] shape, float[] values, SafetensorsDType dtype) {
-        if (dtype == SafetensorsDType.F32) return putF32(name, shape, values);
-        ByteBuffer b = ByteBuffer.allocate(values.length * 2).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : values) b.putShort(dtype == SafetensorsDType.F16 ? Float16.floatToHalf(v) : Float16.floatToBf16(v));
-        b.flip();
-        return put(name, dtype, shape, b);
+        try {
+            return put(name, SafetensorsData.floats(shape, values, dtype));
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new IllegalArgumentException("tensor '" + name + "': " + e.getMessage(), e);
+        }
     }
 
+    /** Total tensor bytes (without the header). */
     public long dataBytes() {
         long n = 0;
-        for (Entry e : entries) n += e.data.remaining();
+        for (SafetensorsData d : tensors.values()) n += d.byteSize();
         return n;
     }
 
     /** Writes to a temporary file beside {@code out}, then renames it into place. */
     public void write(Path out) throws IOException {
+        AtomicFiles.write(out, this::write);
+    }
+
+    public void write(WritableByteChannel ch) throws IOException {
+        writeFully(ch, header());
+        for (SafetensorsData d : tensors.values()) writeFully(ch, d.data());
+    }
+
+    private ByteBuffer header() {
         ObjectNode root = new ObjectMapper().createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode m = root.putObject("__metadata__");
             metadata.forEach(m::put);
         }
         long offset = 0;
-        for (Entry e : entries) {
-            ObjectNode t = root.putObject(e.name);
-            t.put("dtype", e.dtype.name());
+        for (Map.Entry<String, SafetensorsData> e : tensors.entrySet()) {
+            ObjectNode t = root.putObject(e.getKey());
+            t.put("dtype", e.getValue().dtype().name());
             ArrayNode shape = t.putArray("shape");
-            for (long d : e.shape) shape.add(d);
-            ArrayNode offs = t.putArray("data_offsets");
-            offs.add(offset);
-            offset += e.data.remaining();
-            offs.add(offset);
+            for (long d : e.getValue().shape()) shape.add(d);
+            ArrayNode offsets = t.putArray("data_offsets");
+            offsets.add(offset);
+            offset += e.getValue().byteSize();
+            offsets.add(offset);
         }
         byte[] json = root.toString().getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8;
         ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
         head.putLong(padded).put(json);
         while (head.hasRemaining()) head.put((byte) ' ');
-        head.flip();
-        Path dir = out.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                while (head.hasRemaining()) ch.write(head);
-                for (Entry e : entries) {
-                    ByteBuffer d = e.data.duplicate();
-                    while (d.hasRemaining()) ch.write(d);
-                }
-            }
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
+        return head.flip();
+    }
+
+    private static void writeFully(WritableByteChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) ch.write(b);
     }
 }

@@ -1,12 +1,17 @@
 package io.lora4j.core.safetensors;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lora4j.core.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,38 +19,22 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The safetensors files of a Hugging Face model directory: a single {@code model.safetensors}, or shards listed in
- * {@code model.safetensors.index.json} ({@code weight_map}: tensor name → shard file).
+ * The safetensors files of a Hugging Face model directory: shards listed in {@code model.safetensors.index.json}
+ * ({@code weight_map}: tensor name → shard file in the same directory), or else a single {@code model.safetensors}.
  */
 public final class ShardedSafetensors implements AutoCloseable {
     public static final String INDEX = "model.safetensors.index.json";
     public static final String SINGLE = "model.safetensors";
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
     private final Map<String, SafetensorsFile> byTensor = new LinkedHashMap<>();
     private final List<SafetensorsFile> files = new ArrayList<>();
 
     public static ShardedSafetensors open(Path dir) throws IOException {
         ShardedSafetensors s = new ShardedSafetensors();
         try {
-            Path index = dir.resolve(INDEX);
-            if (Files.exists(index)) {
-                JsonNode map = new ObjectMapper().readTree(index.toFile()).path("weight_map");
-                if (!map.isObject()) throw new SafetensorsFormatException(index + ": no weight_map object");
-                Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
-                for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> e = it.next();
-                    String shard = e.getValue().asText();
-                    if (shard.contains("/") || shard.contains("..")) throw new SafetensorsFormatException(index + ": shard name '" + shard + "' must be a file in the same directory");
-                    SafetensorsFile f = shards.get(shard);
-                    if (f == null) {
-                        Path p = dir.resolve(shard);
-                        if (!Files.exists(p)) throw new SafetensorsFormatException(index + ": tensor '" + e.getKey() + "' is in shard '" + shard + "', which does not exist");
-                        f = SafetensorsFile.open(p);
-                        shards.put(shard, f);
-                        s.files.add(f);
-                    }
-                    if (f.tensor(e.getKey()).isEmpty()) throw new SafetensorsFormatException(index + ": tensor '" + e.getKey() + "' is not in its shard '" + shard + "'");
-                    s.byTensor.put(e.getKey(), f);
-                }
+            if (Files.exists(dir.resolve(INDEX))) {
+                s.openShards(dir);
             } else if (Files.exists(dir.resolve(SINGLE))) {
                 SafetensorsFile f = SafetensorsFile.open(dir.resolve(SINGLE));
                 s.files.add(f);
@@ -60,69 +49,149 @@ public final class ShardedSafetensors implements AutoCloseable {
         }
     }
 
-    public Set<String> names() {
-        return byTensor.keySet();
+    private void openShards(Path dir) throws IOException {
+        Path index = dir.resolve(INDEX);
+        JsonNode map;
+        try {
+            map = JSON.readTree(index.toFile()).path("weight_map");
+        } catch (JsonProcessingException e) {
+            throw new SafetensorsFormatException(index + ": not valid JSON: " + e.getOriginalMessage());
+        }
+        if (!map.isObject()) throw new SafetensorsFormatException(index + ": expected a \"weight_map\" object of tensor name → shard file");
+        Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String shard = e.getValue().isTextual() ? e.getValue().textValue() : "";
+            if (shard.isEmpty() || shard.equals(".") || shard.equals("..") || !Path.of(shard).getFileName().toString().equals(shard)) {
+                throw new SafetensorsFormatException(index + ": tensor '" + e.getKey() + "' maps to " + e.getValue() + ", expected a file name in the same directory");
+            }
+            SafetensorsFile f = shards.get(shard);
+            if (f == null) {
+                Path p = dir.resolve(shard);
+                if (!Files.isRegularFile(p)) throw new SafetensorsFormatException(index + ": tensor '" + e.getKey() + "' is in shard '" + shard + "', which does not exist");
+                f = SafetensorsFile.open(p);
+                shards.put(shard, f);
+                files.add(f);
+            }
+            if (f.tensor(e.getKey()).isEmpty()) throw new SafetensorsFormatException(index + ": tensor '" + e.getKey() + "' is not in its shard '" + shard + "'");
+            byTensor.put(e.getKey(), f);
+        }
     }
 
+    /** Tensor names in index (or file) order. */
+    public Set<String> names() {
+        return Collections.unmodifiableSet(byTensor.keySet());
+    }
+
+    /** The tensor's entry; a name the checkpoint lacks is a SafetensorsFormatException naming the files. */
     public SafetensorsTensor tensor(String name) throws IOException {
-        SafetensorsFile f = byTensor.get(name);
-        if (f == null) throw new SafetensorsFormatException("no tensor '" + name + "' in the safetensors files");
-        return f.tensor(name).orElseThrow();
+        return fileOf(name).tensor(name).orElseThrow();
     }
 
     public float[] readFloats(String name) throws IOException {
+        return fileOf(name).readFloats(name);
+    }
+
+    /** PyTorch-order shape; IllegalArgumentException for a name not in {@link #names()}. */
+    public long[] shape(String name) {
+        return entry(name).shape();
+    }
+
+    /** IllegalArgumentException for a name not in {@link #names()}. */
+    public SafetensorsDType dtype(String name) {
+        return entry(name).dtype();
+    }
+
+    private SafetensorsFile fileOf(String name) throws SafetensorsFormatException {
         SafetensorsFile f = byTensor.get(name);
-        if (f == null) throw new SafetensorsFormatException("no tensor '" + name + "' in the safetensors files");
-        return f.readFloats(name);
+        if (f == null) throw new SafetensorsFormatException(missing(name));
+        return f;
+    }
+
+    private SafetensorsTensor entry(String name) {
+        SafetensorsFile f = byTensor.get(name);
+        if (f == null) throw new IllegalArgumentException(missing(name));
+        return f.tensor(name).orElseThrow();
+    }
+
+    private String missing(String name) {
+        return "no tensor '" + name + "' in " + files.stream().map(f -> f.path().toString()).toList();
     }
 
     /** Float tensors to write, in order. */
     public record NamedFloats(String name, long[] shape, float[] values) {}
 
-    /**
-     * Writes {@code model.safetensors}, or when the data exceeds {@code maxShardBytes}, shards
-     * {@code model-0000k-of-0000n.safetensors} plus the index.
-     */
+    /** Writes float tensors converted to {@code dtype}; see {@link #write(Path, LinkedHashMap, long, Map)}. */
     public static void write(Path dir, List<NamedFloats> tensors, SafetensorsDType dtype, long maxShardBytes) throws IOException {
-        Files.createDirectories(dir);
-        List<List<NamedFloats>> shards = new ArrayList<>();
-        List<NamedFloats> current = new ArrayList<>();
-        long bytes = 0, total = 0;
+        LinkedHashMap<String, SafetensorsData> data = new LinkedHashMap<>();
         for (NamedFloats t : tensors) {
-            long b = (long) t.values().length * dtype.size;
+            if (data.put(t.name(), SafetensorsData.floats(t.shape(), t.values(), dtype)) != null) throw new IllegalArgumentException("duplicate tensor '" + t.name() + "'");
+        }
+        write(dir, data, maxShardBytes, Map.of("format", "pt"));
+    }
+
+    public static void write(Path dir, LinkedHashMap<String, SafetensorsData> tensors, long maxShardBytes) throws IOException {
+        write(dir, tensors, maxShardBytes, Map.of("format", "pt"));
+    }
+
+    /**
+     * Writes {@code model.safetensors} when all tensors fit in {@code maxShardBytes}, otherwise shards
+     * {@code model-0000k-of-0000n.safetensors} (filled in order; a tensor larger than the limit gets a shard of its
+     * own) plus the index. Each file is written atomically, the index after its shards; a stale index or single file
+     * of the other layout is removed last, so the directory never points at missing data.
+     */
+    public static void write(Path dir, LinkedHashMap<String, SafetensorsData> tensors, long maxShardBytes, Map<String, String> metadata) throws IOException {
+        if (maxShardBytes <= 0) throw new IllegalArgumentException("maxShardBytes must be positive, got " + maxShardBytes);
+        List<List<String>> shards = new ArrayList<>();
+        List<String> current = new ArrayList<>();
+        long bytes = 0, total = 0;
+        for (Map.Entry<String, SafetensorsData> e : tensors.entrySet()) {
+            long b = e.getValue().byteSize();
             if (!current.isEmpty() && bytes + b > maxShardBytes) {
                 shards.add(current);
                 current = new ArrayList<>();
                 bytes = 0;
             }
-            current.add(t);
+            current.add(e.getKey());
             bytes += b;
             total += b;
         }
-        if (!current.isEmpty()) shards.add(current);
-        if (shards.size() <= 1) {
-            writeShard(dir.resolve(SINGLE), current, dtype);
+        shards.add(current);
+        Files.createDirectories(dir);
+        if (shards.size() == 1) {
+            writeShard(dir.resolve(SINGLE), current, tensors, metadata);
+            Files.deleteIfExists(dir.resolve(INDEX));
             return;
         }
-        ObjectNode index = new ObjectMapper().createObjectNode();
+        ObjectNode index = JSON.createObjectNode();
         index.putObject("metadata").put("total_size", total);
         ObjectNode map = index.putObject("weight_map");
         for (int i = 0; i < shards.size(); i++) {
             String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
-            writeShard(dir.resolve(name), shards.get(i), dtype);
-            for (NamedFloats t : shards.get(i)) map.put(t.name(), name);
+            writeShard(dir.resolve(name), shards.get(i), tensors, metadata);
+            for (String t : shards.get(i)) map.put(t, name);
         }
-        Files.writeString(dir.resolve(INDEX), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(index));
+        AtomicFiles.writeString(dir.resolve(INDEX), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(index) + "\n");
+        Files.deleteIfExists(dir.resolve(SINGLE));
     }
 
-    private static void writeShard(Path p, List<NamedFloats> tensors, SafetensorsDType dtype) throws IOException {
-        SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
-        for (NamedFloats t : tensors) w.putFloats(t.name(), t.shape(), t.values(), dtype);
+    private static void writeShard(Path p, List<String> names, Map<String, SafetensorsData> tensors, Map<String, String> metadata) throws IOException {
+        SafetensorsWriter w = new SafetensorsWriter();
+        metadata.forEach(w::metadata);
+        for (String n : names) w.put(n, tensors.get(n));
         w.write(p);
     }
 
     @Override
     public void close() throws IOException {
-        for (SafetensorsFile f : files) f.close();
+        IOException first = null;
+        for (SafetensorsFile f : files) {
+            try {
+                f.close();
+            } catch (IOException e) {
+                if (first == null) first = e;
+            }
+        }
+        if (first != null) throw first;
     }
 }

@@ -2,91 +2,120 @@ package io.lora4j.core.safetensors;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.lora4j.core.ggml.Float16;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
+/** SafetensorsWriter → SafetensorsFile round trips: every dtype, float conversion, header layout (REFERENCE D.5). */
 class SafetensorsTest {
     @TempDir
     Path tmp;
 
     @Test
-    void roundTripsF32F16Bf16AndMetadata() throws Exception {
-        float[] v = {1.5f, -2.25f, 3.0e-5f, 65504f, 0f, -0f};
-        Path p = tmp.resolve("a.safetensors");
-        new SafetensorsWriter().metadata("format", "pt")
-                .putF32("f32", new long[] {2, 3}, v)
-                .putFloats("f16", new long[] {6}, v, SafetensorsDType.F16)
-                .putFloats("bf16", new long[] {3, 2}, v, SafetensorsDType.BF16)
-                .write(p);
-        assertEquals(0, (Files.size(p) - 6 * 4 - 6 * 2 * 2 - 8) % 8, "header padded to 8 bytes");
+    void everyDtypeRoundTripsBytesShapesAndMetadata() throws Exception {
+        SplittableRandom r = new SplittableRandom(3);
+        List<String> names = new ArrayList<>();
+        List<byte[]> datas = new ArrayList<>();
+        List<long[]> shapes = new ArrayList<>();
+        SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt").metadata("note", "héllo ▁");
+        for (SafetensorsDType d : SafetensorsDType.values()) {
+            long[] shape = d.ordinal() % 3 == 0 ? new long[] {} : new long[] {1 + r.nextInt(3), 1 + r.nextInt(5)};
+            long n = 1;
+            for (long s : shape) n *= s;
+            byte[] data = new byte[(int) n * d.size];
+            r.nextBytes(data);
+            String name = "model.layers.0." + d.name().toLowerCase() + ".weight";
+            w.put(name, d, shape, ByteBuffer.wrap(data));
+            names.add(name);
+            datas.add(data);
+            shapes.add(shape);
+        }
+        w.put("empty", SafetensorsDType.F32, new long[] {0, 7}, ByteBuffer.allocate(0));
+        Path p = tmp.resolve("all.safetensors");
+        w.write(p);
+        byte[] file = Files.readAllBytes(p);
+
+        ByteArrayOutputStream mem = new ByteArrayOutputStream();
+        w.write(Channels.newChannel(mem));
+        assertArrayEquals(file, mem.toByteArray(), "the channel sink writes the same bytes as the file sink");
+
+        long headerLength = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        assertEquals(0, headerLength % 8, "header padded to 8 bytes");
+        String header = new String(file, 8, (int) headerLength, StandardCharsets.UTF_8);
+        assertTrue(header.startsWith("{\"__metadata__\":{\"format\":\"pt\""), header);
+        String padding = header.substring(header.lastIndexOf('}') + 1);
+        assertTrue(padding.length() < 8 && padding.chars().allMatch(c -> c == ' '), "padded with spaces: '" + padding + "'");
+
         try (SafetensorsFile f = SafetensorsFile.open(p)) {
             assertEquals("pt", f.metadata().get("format"));
+            assertEquals("héllo ▁", f.metadata().get("note"));
+            assertEquals(names.size() + 1, f.tensors().size());
+            long expectedBegin = 0;
+            for (int i = 0; i < names.size(); i++) {
+                SafetensorsTensor t = f.tensors().get(i);
+                assertEquals(names.get(i), t.name(), "data order is insertion order");
+                assertEquals(SafetensorsDType.values()[i], t.dtype());
+                assertArrayEquals(shapes.get(i), t.shape());
+                assertEquals(expectedBegin, t.begin());
+                ByteBuffer b = f.bytes(t);
+                byte[] got = new byte[b.remaining()];
+                b.get(got);
+                assertArrayEquals(datas.get(i), got, t.name());
+                expectedBegin = t.end();
+            }
+            SafetensorsTensor empty = f.tensor("empty").orElseThrow();
+            assertEquals(0, empty.byteSize());
+            assertEquals(0, f.readFloats("empty").length);
+            SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class, () -> f.readFloats(names.get(SafetensorsDType.I32.ordinal())));
+            assertTrue(e.getMessage().contains("is I32, expected F32, F16 or BF16"), e.getMessage());
+        }
+    }
+
+    @Test
+    void floatsAreStoredAndReadWithGgmlRounding() throws Exception {
+        SplittableRandom r = new SplittableRandom(11);
+        float[] v = new float[777];
+        for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(9) - 4));
+        v[0] = 65504f;
+        v[1] = -0f;
+        v[2] = 1e-8f; // below the smallest half: rounds to 0
+        Path p = tmp.resolve("f.safetensors");
+        new SafetensorsWriter().putF32("f32", new long[] {7, 111}, v)
+                .putFloats("f16", new long[] {777}, v, SafetensorsDType.F16)
+                .putFloats("bf16", new long[] {111, 7}, v, SafetensorsDType.BF16)
+                .write(p);
+        try (SafetensorsFile f = SafetensorsFile.open(p)) {
             assertArrayEquals(v, f.readFloats("f32"));
-            assertArrayEquals(new long[] {3, 2}, f.tensor("bf16").orElseThrow().shape());
             float[] h = f.readFloats("f16"), b = f.readFloats("bf16");
             for (int i = 0; i < v.length; i++) {
-                assertEquals(v[i], h[i], Math.abs(v[i]) * 1e-3 + 1e-7);
-                assertEquals(v[i], b[i], Math.abs(v[i]) * 1e-2 + 1e-7);
+                assertEquals(Float16.halfToFloat(Float16.floatToHalf(v[i])), h[i], 0f, "f16[" + i + "]");
+                assertEquals(Float16.bf16ToFloat(Float16.floatToBf16(v[i])), b[i], 0f, "bf16[" + i + "]");
             }
+            assertArrayEquals(v, f.readFloats("f32", 12), "3 floats per mapped chunk");
+            assertArrayEquals(h, f.readFloats("f16", 2), "1 half per mapped chunk");
+            assertArrayEquals(b, f.readFloats("bf16", 1000));
         }
     }
 
     @Test
-    void shardedIndexRoundTrip() throws Exception {
-        List<ShardedSafetensors.NamedFloats> ts = List.of(
-                new ShardedSafetensors.NamedFloats("a", new long[] {100}, new float[100]),
-                new ShardedSafetensors.NamedFloats("b", new long[] {10, 10}, new float[100]),
-                new ShardedSafetensors.NamedFloats("c", new long[] {50}, new float[50]));
-        ts.get(1).values()[42] = 7f;
-        ShardedSafetensors.write(tmp, ts, SafetensorsDType.F32, 450);
-        assertTrue(Files.exists(tmp.resolve(ShardedSafetensors.INDEX)));
-        assertTrue(Files.exists(tmp.resolve("model-00003-of-00003.safetensors")));
-        try (ShardedSafetensors s = ShardedSafetensors.open(tmp)) {
-            assertEquals(List.of("a", "b", "c"), List.copyOf(s.names()));
-            assertEquals(7f, s.readFloats("b")[42]);
-        }
-    }
-
-    private Path withHeader(String json, int dataBytes) throws Exception {
-        byte[] h = json.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(8 + h.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(h.length).put(h);
-        Path p = tmp.resolve("bad" + json.hashCode() + ".safetensors");
-        Files.write(p, b.array());
-        return p;
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {
-        "{\"t\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,12]}}|12|needs 8",
-        "{\"t\":{\"dtype\":\"F99\",\"shape\":[2],\"data_offsets\":[0,8]}}|8|unknown dtype",
-        "{\"t\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}|4|truncated",
-        "{\"t\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}|8|expected 0",
-        "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}|12|expected 8",
-        "{\"t\":{\"dtype\":\"F32\",\"shape\":[1000000000000],\"data_offsets\":[0,4000000000000]}}|8|truncated",
-        "{\"__metadata__\":{\"k\":5}}|0|not a string",
-        "not json at all|0|not valid JSON",
-    })
-    void badFilesFailNamingTheProblem(String spec) throws Exception {
-        String[] p = spec.split("\\|");
-        Path f = withHeader(p[0], Integer.parseInt(p[1]));
-        SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class, () -> SafetensorsFile.open(f).close());
-        assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains(p[2]), e.getMessage());
-    }
-
-    @Test
-    void headerLengthPastTheEndOfTheFile() throws Exception {
-        Path f = tmp.resolve("len.safetensors");
-        Files.write(f, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 40).array());
-        SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class, () -> SafetensorsFile.open(f).close());
-        assertTrue(e.getMessage().contains("header length"), e.getMessage());
+    void writerRejectsInconsistentTensors() {
+        List<Runnable> bad = List.of(
+                () -> new SafetensorsWriter().put("a", SafetensorsDType.F32, new long[] {3}, ByteBuffer.allocate(8)),
+                () -> new SafetensorsWriter().put("a", SafetensorsDType.F32, new long[] {-1}, ByteBuffer.allocate(0)),
+                () -> new SafetensorsWriter().put("a", SafetensorsDType.F32, new long[] {1L << 40, 1L << 40}, ByteBuffer.allocate(0)),
+                () -> new SafetensorsWriter().putF32("a", new long[] {1}, new float[1]).putF32("a", new long[] {1}, new float[1]),
+                () -> new SafetensorsWriter().putF32("__metadata__", new long[] {1}, new float[1]),
+                () -> new SafetensorsWriter().putFloats("a", new long[] {1}, new float[1], SafetensorsDType.I32));
+        for (int i = 0; i < bad.size(); i++) assertThrows(IllegalArgumentException.class, bad.get(i)::run, "case " + i);
     }
 }
