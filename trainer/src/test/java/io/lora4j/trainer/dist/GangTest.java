@@ -59,7 +59,10 @@ class GangTest {
         return out;
     }
 
-    /** One worker's whole run; {@code failAt} > 0 makes rank 1 die at that step on the first attempt. */
+    /**
+     * One worker's whole run; {@code failAt} > 0 makes rank 1 fail at that step on the first attempt: it throws, or,
+     * when {@code failMarker} ends in ".halt", its whole JVM halts at once.
+     */
     static float[] train(int micro, Trainer.Hooks hooks, String runDir, boolean resume, int failAt, String failMarker) throws Exception {
         LlamaConfig c = TinyModels.config(2, false);
         LlamaModel base = TinyModels.model(c, 3, org.nd4j.linalg.api.buffer.DataType.FLOAT, LinearFactory.FROZEN);
@@ -74,6 +77,7 @@ class GangTest {
                 try {
                     if (hooks.rank() == 1 && step == failAt && Files.notExists(Path.of(failMarker))) {
                         Files.createFile(Path.of(failMarker));
+                        if (failMarker.endsWith(".halt")) Runtime.getRuntime().halt(137); // the whole executor process dies, like a kill -9
                         throw new IllegalStateException("simulated worker crash at step " + step);
                     }
                 } catch (java.io.IOException e) {

@@ -1,0 +1,92 @@
+package io.lora4j.trainer.dist;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.lora4j.trainer.MetricsLog;
+import io.lora4j.trainer.Trainer;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The training gang on real processes: Spark's {@code local-cluster[2,1,1024]} forks two executor JVMs (recipe in
+ * DISTRIBUTED.md §3.2; SPARK_HOME, SPARK_SCALA_VERSION and SPARK_LOCAL_IP come from surefire). Equivalence with one
+ * worker, and recovery when one executor process halts mid-run.
+ */
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
+class GangClusterTest {
+    static SparkSession spark;
+
+    @BeforeAll
+    static void start() {
+        new File(System.getenv("SPARK_HOME"), "jars").mkdirs();
+        // surefire's java.class.path may be a manifest-only booter jar; executors need the real test classpath
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        SparkConf conf = new SparkConf().setMaster("local-cluster[2,1,1024]").setAppName("gang-cluster-test")
+                .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
+                .set("spark.ui.enabled", "false").set("spark.executor.extraClassPath", cp)
+                .set("spark.executor.memory", "1g");
+        spark = SparkSession.builder().config(conf).getOrCreate();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (spark != null) spark.stop();
+    }
+
+    /** The adapter bits, then the executor's process id. */
+    static String withPid(float[] adapter) {
+        return GangTest.encode(adapter) + "|" + ProcessHandle.current().pid();
+    }
+
+    @Test
+    void twoExecutorProcessesWithMicroBatchBEqualOneWorkerWith2B(@TempDir Path tmp) throws Exception {
+        float[] single = GangTest.train(4, new Trainer.Hooks() {}, tmp.resolve("single").toString(), false, 0, null);
+        String dir = tmp.resolve("gang").toString();
+        List<String> out = Gang.run(spark, 2, 1, false, 60_000, (comm, resume) -> withPid(GangTest.train(2, new GangHooks(comm, 5), dir, resume, 0, null)));
+        long pid0 = Long.parseLong(out.get(0).split("\\|")[1]), pid1 = Long.parseLong(out.get(1).split("\\|")[1]);
+        assertNotEquals(pid0, pid1, "the two ranks ran in two executor JVMs");
+        assertNotEquals(ProcessHandle.current().pid(), pid0, "rank 0 ran outside the driver JVM");
+        float[] r0 = GangTest.decode(out.get(0).split("\\|")[0]), r1 = GangTest.decode(out.get(1).split("\\|")[0]);
+        assertArrayEquals(r0, r1, 0f, "ranks stay bitwise in sync");
+        double d = GangTest.maxDiff(single, r0);
+        System.out.printf("local-cluster gang equivalence after 20 steps: max |Δ adapter| %.2e (executor pids %d, %d)%n", d, pid0, pid1);
+        assertTrue(d <= 1e-5, "2 executors × micro 2 vs 1 worker × micro 4: " + d);
+        double[] a = losses(tmp.resolve("single").toString()), b = losses(dir);
+        assertEquals(20, b.length);
+        for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-5, "loss at step " + (i + 1));
+    }
+
+    @Test
+    void anExecutorProcessThatDiesIsReplacedAndTheRunEndsAsIfUninterrupted(@TempDir Path tmp) throws Exception {
+        String ref = tmp.resolve("ref").toString(), dir = tmp.resolve("gang").toString(), marker = tmp.resolve("killed.halt").toString();
+        List<String> clean = Gang.run(spark, 2, 1, false, 60_000, (comm, resume) -> withPid(GangTest.train(2, new GangHooks(comm, 5), ref, resume, 0, null)));
+        List<String> recovered = Gang.run(spark, 2, 3, false, 60_000,
+                (comm, resume) -> withPid(GangTest.train(2, new GangHooks(comm, 5), dir, resume, 10, marker)));
+        assertTrue(Files.exists(Path.of(marker)), "rank 1's executor halted at step 10");
+        java.util.Set<Long> original = java.util.Set.of(pid(clean.get(0)), pid(clean.get(1)));
+        assertFalse(original.contains(pid(recovered.get(0))) && original.contains(pid(recovered.get(1))),
+                "a replacement executor process ran the resumed gang (before " + original + ", after " + pid(recovered.get(0)) + ", " + pid(recovered.get(1)) + ")");
+        assertArrayEquals(GangTest.decode(clean.get(0).split("\\|")[0]), GangTest.decode(recovered.get(0).split("\\|")[0]), 0f,
+                "the resumed gang ends with the uninterrupted gang's adapter");
+        double[] a = losses(ref), b = losses(dir);
+        assertEquals(a[a.length - 1], b[b.length - 1], 0.0, "final step loss");
+    }
+
+    private static long pid(String out) {
+        return Long.parseLong(out.split("\\|")[1]);
+    }
+
+    private static double[] losses(String runDir) throws Exception {
+        return MetricsLog.read(runDir).stream().filter(n -> n.get("kind").asText().equals("train")).mapToDouble(n -> n.get("loss").asDouble()).toArray();
+    }
+}
