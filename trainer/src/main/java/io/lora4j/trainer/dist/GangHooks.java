@@ -3,14 +3,14 @@ package io.lora4j.trainer.dist;
 import io.lora4j.trainer.GradientAccumulator;
 import io.lora4j.trainer.Trainer;
 import io.lora4j.trainer.params.TrainableParameters;
-import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Trainer hooks of one gang member: sums the flat gradient and the loss totals over the ring in one fused buffer
- * per step, and every {@code checkEvery} steps compares a checksum of the trainable parameters across ranks (the
- * optimizer runs identically everywhere, so they must agree bit for bit).
+ * Trainer hooks of one gang member: sums the flat gradient buffer of all trainable tensors over the ring in place
+ * (one collective per optimizer step, not one per tensor), then the three loss totals in a second tiny one; every
+ * {@code checkEvery} steps it compares a checksum of the trainable parameters across ranks (the optimizer runs
+ * identically everywhere, so they must agree bit for bit).
  */
 public class GangHooks implements Trainer.Hooks {
     private final Communicator comm;
@@ -23,15 +23,15 @@ public class GangHooks implements Trainer.Hooks {
 
     @Override
     public GradientAccumulator.Totals allReduce(TrainableParameters params, GradientAccumulator.Totals local) {
-        float[] g = params.gradients().castTo(DataType.FLOAT).toFloatVector();
-        int n = g.length;
-        float[] buf = Arrays.copyOf(g, n + 3);
-        buf[n] = (float) local.lossSum();
-        buf[n + 1] = local.tokens();
-        buf[n + 2] = local.realTokens();
-        comm.allReduceSum(buf);
-        params.gradients().assign(Nd4j.createFromArray(Arrays.copyOf(buf, n)).castTo(params.gradients().dataType()));
-        return new GradientAccumulator.Totals(buf[n], (long) buf[n + 1], (long) buf[n + 2]);
+        INDArray g = params.gradients();
+        if (g.dataType() == DataType.FLOAT && (g.length() <= 1 || g.elementWiseStride() == 1)) {
+            comm.allReduceSum(g); // in place on ND4J's own buffer: no copy of the gradients
+        } else { // a non-FLOAT or strided buffer goes through a FLOAT copy
+            INDArray f = g.castTo(DataType.FLOAT).dup();
+            comm.allReduceSum(f);
+            g.assign(f.castTo(g.dataType()));
+        }
+        return allReduceTotals(local);
     }
 
     @Override
