@@ -19,6 +19,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--data", split = ",", description = "bench tokenize: Alpaca JSON files") List<Path> data;
     @Option(names = "--steps", defaultValue = "3", description = "bench train: timed steps per shape") int steps;
     @Option(names = "--records", defaultValue = "50000", description = "bench prepare: records") int records;
+    @Option(names = "--workers", defaultValue = "1", description = "bench train: N > 1 runs the training gang on local[N] beside 1 worker, with the step-time breakdown") int workers;
     @Option(names = "--small", description = "bench train: only the d256 shape; bench quantize: 1024x1024") boolean small;
 
     @Override
@@ -28,7 +29,10 @@ final class BenchCommand implements Callable<Integer> {
                 if (tokenizer == null || data == null) throw new IllegalArgumentException("bench tokenize needs --tokenizer FILE and --data A.json[,B.json]");
                 TokenizerBenchmark.run(tokenizer, data, System.out);
             }
-            case "train" -> TrainBenchmark.run(System.out, small ? List.of(TrainBenchmark.SMALL) : List.of(TrainBenchmark.ISSUE, TrainBenchmark.SMALL), steps, 1);
+            case "train" -> {
+                if (workers > 1) io.lora4j.trainer.bench.GangTrainBenchmark.run(System.out, workers, Math.max(steps, 10), 2);
+                else TrainBenchmark.run(System.out, small ? List.of(TrainBenchmark.SMALL) : List.of(TrainBenchmark.ISSUE, TrainBenchmark.SMALL), steps, 1);
+            }
             case "quantize" -> QuantizeBenchmark.run(System.out, small ? 1024 : 4096);
             case "allreduce" -> io.lora4j.trainer.dist.AllReduceBenchmark.run(System.out);
             case "prepare" -> {

@@ -63,6 +63,26 @@ public final class Trainer {
     /** What a finished run reports. */
     public record Result(long steps, double firstValLoss, double lastValLoss, double lastTrainLoss, double tokensPerSecond, long tokensSeen) {}
 
+    /**
+     * Where this rank's training-step time went, summed over the steps it ran: building its micro-batches (data),
+     * forward + backward (compute), the gradient all-reduce (communication), clipping + optimizer + the cross-rank
+     * check (optimizer). Evaluation and checkpoints are outside these.
+     */
+    public record PhaseTimes(long steps, long dataNanos, long computeNanos, long allReduceNanos, long optimizerNanos) {
+        public static final PhaseTimes ZERO = new PhaseTimes(0, 0, 0, 0, 0);
+
+        PhaseTimes plus(long data, long compute, long allReduce, long optimizer) {
+            return new PhaseTimes(steps + 1, dataNanos + data, computeNanos + compute, allReduceNanos + allReduce, optimizerNanos + optimizer);
+        }
+    }
+
+    private PhaseTimes phases = PhaseTimes.ZERO;
+
+    /** This rank's step-time breakdown so far. */
+    public PhaseTimes phaseTimes() {
+        return phases;
+    }
+
     private final TrainConfig cfg;
     private final TrainableParameters params;
     private final ParameterOptimizer optimizer;
@@ -173,10 +193,13 @@ public final class Trainer {
                     for (int i : idx) ex.add(train.get(i));
                     mine.add(MicroBatch.of(ex, padId, 1));
                 }
+                long tData = System.nanoTime();
                 params.zeroGradients();
                 GradientAccumulator.Totals totals = GradientAccumulator.accumulate(params, mine, Math.max(1, globalTokens),
                         dropoutSeed(step), hooks.rank(), hooks.worldSize(), cfg.recompute());
+                long tCompute = System.nanoTime();
                 totals = hooks.allReduce(params, totals);
+                long tReduce = System.nanoTime();
                 double loss = totals.tokens() > 0 ? totals.lossSum() / totals.tokens() : Double.NaN;
                 if (totals.tokens() > 0 && !Double.isFinite(loss)) throw new NonFiniteLossException(step + 1, loss, lastCheckpoint);
                 double gradNorm = params.gradients().norm2Number().doubleValue();
@@ -186,6 +209,8 @@ public final class Trainer {
                 optimizer.step(lr);
                 step++;
                 hooks.afterStep(step, params);
+                long tOptimizer = System.nanoTime();
+                phases = phases.plus(tData - t0, tCompute - tData, tReduce - tCompute, tOptimizer - tReduce);
                 tokensSeen += totals.realTokens();
                 if (++batchInEpoch == plan.batchesPerEpoch()) {
                     epoch++;
