@@ -63,6 +63,7 @@ public final class Gang {
             try {
                 BarrierTaskContext ctx = BarrierTaskContext.get();
                 int rank = ctx.partitionId();
+                System.err.println("lora4j gang rank " + rank + ": " + GpuBinding.bindTask());
                 String host = InetAddress.getLocalHost().getHostAddress();
                 // listen on all interfaces, advertise this host's address; Spark's allGather is the one exchange
                 try (Rendezvous rv = Rendezvous.bindEphemeral("0.0.0.0", host)) {

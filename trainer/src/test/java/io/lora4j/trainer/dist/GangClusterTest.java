@@ -34,7 +34,11 @@ class GangClusterTest {
         SparkConf conf = new SparkConf().setMaster("local-cluster[2,1,1024]").setAppName("gang-cluster-test")
                 .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
                 .set("spark.ui.enabled", "false").set("spark.executor.extraClassPath", cp)
-                .set("spark.executor.memory", "1g");
+                .set("spark.executor.memory", "1g")
+                // the GPU settings of a real cluster, with a discovery script that reports one (fake) GPU per worker:
+                // every gang task must then see the device Spark assigned it
+                .set("spark.worker.resource.gpu.amount", "1").set("spark.worker.resource.gpu.discoveryScript", gpuScript())
+                .set("spark.executor.resource.gpu.amount", "1").set("spark.task.resource.gpu.amount", "1");
         spark = SparkSession.builder().config(conf).getOrCreate();
     }
 
@@ -43,9 +47,21 @@ class GangClusterTest {
         if (spark != null) spark.stop();
     }
 
-    /** The adapter bits, then the executor's process id. */
+    static String gpuScript() {
+        try {
+            Path script = Files.createTempFile("gpus", ".sh");
+            Files.writeString(script, "#!/bin/sh\necho '{\"name\": \"gpu\", \"addresses\": [\"0\"]}'\n");
+            script.toFile().setExecutable(true);
+            return script.toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The adapter bits, the executor's process id, and the GPU Spark assigned the task. */
     static String withPid(float[] adapter) {
-        return GangTest.encode(adapter) + "|" + ProcessHandle.current().pid();
+        var device = GpuBinding.deviceFor(org.apache.spark.TaskContext.get().resourcesJMap());
+        return GangTest.encode(adapter) + "|" + ProcessHandle.current().pid() + "|" + (device.isPresent() ? device.getAsInt() : -1);
     }
 
     @Test
@@ -58,6 +74,8 @@ class GangClusterTest {
         assertNotEquals(ProcessHandle.current().pid(), pid0, "rank 0 ran outside the driver JVM");
         float[] r0 = GangTest.decode(out.get(0).split("\\|")[0]), r1 = GangTest.decode(out.get(1).split("\\|")[0]);
         assertArrayEquals(r0, r1, 0f, "ranks stay bitwise in sync");
+        assertEquals("0", out.get(0).split("\\|")[2], "rank 0 saw the GPU Spark assigned it");
+        assertEquals("0", out.get(1).split("\\|")[2], "rank 1 saw the GPU Spark assigned it");
         double d = GangTest.maxDiff(single, r0);
         System.out.printf("local-cluster gang equivalence after 20 steps: max |Δ adapter| %.2e (executor pids %d, %d)%n", d, pid0, pid1);
         assertTrue(d <= 1e-5, "2 executors × micro 2 vs 1 worker × micro 4: " + d);

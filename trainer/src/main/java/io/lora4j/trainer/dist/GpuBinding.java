@@ -1,0 +1,67 @@
+package io.lora4j.trainer.dist;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.ThreadFactory;
+import org.apache.spark.TaskContext;
+import org.apache.spark.resource.ResourceInformation;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Binds ND4J to the GPU Spark assigned a gang task ({@code spark.task.resource.gpu.amount}, visible as the task's
+ * "gpu" resource addresses). ND4J's CUDA backend keeps the device per Java thread, so the task thread is bound here
+ * and {@link #threads} binds any thread the worker starts. On the CPU backend, or when Spark assigned no GPU, nothing
+ * is bound.
+ */
+public final class GpuBinding {
+    private GpuBinding() {}
+
+    /** The device ordinal for a task's resources: the first "gpu" address (a task asks for one GPU). */
+    static OptionalInt deviceFor(Map<String, ResourceInformation> resources) {
+        ResourceInformation gpu = resources.get("gpu");
+        if (gpu == null || gpu.addresses().length == 0) return OptionalInt.empty();
+        String first = gpu.addresses()[0];
+        try {
+            int ordinal = Integer.parseInt(first.trim());
+            if (ordinal < 0) throw new NumberFormatException();
+            return OptionalInt.of(ordinal);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("Spark assigned this task the GPU address '" + first + "' (all: " + Arrays.toString(gpu.addresses())
+                    + "); expected a CUDA device ordinal (0, 1, …): check the GPU discovery script of the workers");
+        }
+    }
+
+    /** True when ND4J runs on its CUDA backend. */
+    static boolean cudaBackend() {
+        return Nd4j.getBackend().getClass().getName().toLowerCase().contains("cuda");
+    }
+
+    /** Binds the calling task thread; returns a line for the log. */
+    public static String bindTask() {
+        TaskContext ctx = TaskContext.get();
+        OptionalInt device = ctx == null ? OptionalInt.empty() : deviceFor(ctx.resourcesJMap());
+        if (device.isEmpty()) return cudaBackend() ? "no GPU assigned by Spark: ND4J keeps its default device" : "CPU backend: no GPU binding";
+        if (!cudaBackend()) return "Spark assigned GPU " + device.getAsInt() + " but ND4J runs on the CPU backend (build with -Pcuda): not bound";
+        int n = Nd4j.getAffinityManager().getNumberOfDevices();
+        if (device.getAsInt() >= n) {
+            throw new IllegalStateException("Spark assigned GPU " + device.getAsInt() + " but ND4J sees " + n + " device(s) (CUDA_VISIBLE_DEVICES?)");
+        }
+        bind(device.getAsInt());
+        return "bound ND4J to GPU " + device.getAsInt() + " of " + n;
+    }
+
+    static void bind(int device) {
+        Nd4j.getAffinityManager().unsafeSetDevice(device);
+    }
+
+    /** A factory whose threads are bound to {@code device} before they run (for threads a worker starts itself). */
+    public static ThreadFactory threads(OptionalInt device, ThreadFactory base) {
+        if (device.isEmpty() || !cudaBackend()) return base;
+        int d = device.getAsInt();
+        return r -> base.newThread(() -> {
+            bind(d);
+            r.run();
+        });
+    }
+}

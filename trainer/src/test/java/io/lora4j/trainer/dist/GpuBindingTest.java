@@ -1,0 +1,39 @@
+package io.lora4j.trainer.dist;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.Executors;
+import org.apache.spark.resource.ResourceInformation;
+import org.junit.jupiter.api.Test;
+
+/** Which device a task's Spark resources name, and that the CPU backend is never "bound". */
+class GpuBindingTest {
+    static Map<String, ResourceInformation> gpus(String... addresses) {
+        return Map.of("gpu", new ResourceInformation("gpu", addresses));
+    }
+
+    @Test
+    void theFirstAssignedAddressIsTheDevice() {
+        assertEquals(OptionalInt.of(3), GpuBinding.deviceFor(gpus("3")));
+        assertEquals(OptionalInt.of(1), GpuBinding.deviceFor(gpus("1", "2")));
+        assertEquals(OptionalInt.empty(), GpuBinding.deviceFor(Map.of()));
+        assertEquals(OptionalInt.empty(), GpuBinding.deviceFor(gpus()));
+    }
+
+    @Test
+    void anAddressThatIsNotAnOrdinalIsNamed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GpuBinding.deviceFor(gpus("GPU-5f3a")));
+        assertTrue(e.getMessage().contains("'GPU-5f3a'") && e.getMessage().contains("discovery script"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> GpuBinding.deviceFor(gpus("-1")));
+    }
+
+    @Test
+    void onTheCpuBackendNothingIsBound() {
+        assertFalse(GpuBinding.cudaBackend());
+        assertEquals("CPU backend: no GPU binding", GpuBinding.bindTask()); // no TaskContext outside Spark
+        var base = Executors.defaultThreadFactory();
+        assertSame(base, GpuBinding.threads(OptionalInt.of(0), base));
+    }
+}
