@@ -27,13 +27,18 @@ public final class Gang {
     private Gang() {}
 
     public static List<String> run(SparkSession spark, int workers, int maxAttempts, boolean resume, int timeoutMillis, Worker worker) {
+        return run(spark, workers, maxAttempts, resume, timeoutMillis, "tcp", worker);
+    }
+
+    /** @param backend tcp (the ring carries everything) or nccl (gradients through NCCL, control through the ring) */
+    public static List<String> run(SparkSession spark, int workers, int maxAttempts, boolean resume, int timeoutMillis, String backend, Worker worker) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Exception last = null;
         for (int attempt = 1; attempt <= maxAttempts; attempt++) {
             boolean resumeNow = resume || attempt > 1;
             try {
                 Object rows = sc.parallelize(IntStream.range(0, workers).boxed().toList(), workers).rdd().barrier()
-                        .mapPartitions(new Member(worker, resumeNow, timeoutMillis), false, scala.reflect.ClassTag$.MODULE$.apply(String.class)).collect();
+                        .mapPartitions(new Member(worker, resumeNow, timeoutMillis, backend), false, scala.reflect.ClassTag$.MODULE$.apply(String.class)).collect();
                 List<String> out = new ArrayList<>();
                 for (Object o : (Object[]) rows) out.add((String) o);
                 return out;
@@ -51,11 +56,13 @@ public final class Gang {
         private final Worker worker;
         private final boolean resume;
         private final int timeoutMillis;
+        private final String backend;
 
-        Member(Worker worker, boolean resume, int timeoutMillis) {
+        Member(Worker worker, boolean resume, int timeoutMillis, String backend) {
             this.worker = worker;
             this.resume = resume;
             this.timeoutMillis = timeoutMillis;
+            this.backend = backend;
         }
 
         @Override
@@ -76,7 +83,7 @@ public final class Gang {
                     RingOptions opts = RingOptions.defaults()
                             .withConnectTimeout(Duration.ofMillis(timeoutMillis)).withIoTimeout(Duration.ofMillis(timeoutMillis))
                             .withSessionId(((long) ctx.stageId() << 32) | ctx.stageAttemptNumber());
-                    try (Communicator comm = rv.connect(rank, peers, opts)) {
+                    try (Communicator comm = GpuBinding.forBackend(backend, rv.connect(rank, peers, opts))) {
                         return scala.jdk.javaapi.CollectionConverters.asScala(List.of(worker.run(comm, r)).iterator());
                     }
                 }

@@ -37,10 +37,29 @@ public final class GpuBinding {
         return Nd4j.getBackend().getClass().getName().toLowerCase().contains("cuda");
     }
 
+    /** The GPU Spark assigned the calling task, if any. */
+    public static OptionalInt taskDevice() {
+        TaskContext ctx = TaskContext.get();
+        return ctx == null ? OptionalInt.empty() : deviceFor(ctx.resourcesJMap());
+    }
+
+    /**
+     * The gang's communicator for {@code backend}: the TCP ring itself, or NCCL for the gradients with the ring as
+     * its control plane (which needs the CUDA backend and a GPU from Spark).
+     */
+    static Communicator forBackend(String backend, Communicator ring) {
+        if (backend == null || backend.equals("tcp")) return ring;
+        if (!backend.equals("nccl")) throw new IllegalArgumentException("distributed.backend = " + backend + ": expected tcp or nccl");
+        if (!cudaBackend()) {
+            throw new IllegalStateException("distributed.backend = nccl needs ND4J's CUDA backend: build with mvn -Pcuda package and run on GPU executors");
+        }
+        OptionalInt device = taskDevice();
+        return new NcclCommunicator(ring, device.orElse(0));
+    }
+
     /** Binds the calling task thread; returns a line for the log. */
     public static String bindTask() {
-        TaskContext ctx = TaskContext.get();
-        OptionalInt device = ctx == null ? OptionalInt.empty() : deviceFor(ctx.resourcesJMap());
+        OptionalInt device = taskDevice();
         if (device.isEmpty()) return cudaBackend() ? "no GPU assigned by Spark: ND4J keeps its default device" : "CPU backend: no GPU binding";
         if (!cudaBackend()) return "Spark assigned GPU " + device.getAsInt() + " but ND4J runs on the CPU backend (build with -Pcuda): not bound";
         int n = Nd4j.getAffinityManager().getNumberOfDevices();

@@ -36,4 +36,14 @@ class GpuBindingTest {
         var base = Executors.defaultThreadFactory();
         assertSame(base, GpuBinding.threads(OptionalInt.of(0), base));
     }
+
+    @Test
+    void ncclIsRefusedOnTheCpuBackendAndUnknownBackendsAreNamed() {
+        Communicator ring = new LocalCommunicator();
+        assertSame(ring, GpuBinding.forBackend("tcp", ring));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> GpuBinding.forBackend("nccl", ring));
+        assertTrue(e.getMessage().contains("mvn -Pcuda"), e.getMessage());
+        IllegalArgumentException u = assertThrows(IllegalArgumentException.class, () -> GpuBinding.forBackend("mpi", ring));
+        assertTrue(u.getMessage().contains("mpi") && u.getMessage().contains("tcp or nccl"), u.getMessage());
+    }
 }

@@ -1,0 +1,130 @@
+package io.lora4j.trainer.dist;
+
+import static org.bytedeco.cuda.global.cudart.cudaSetDevice;
+import static org.bytedeco.cuda.global.cudart.cudaStreamCreate;
+import static org.bytedeco.cuda.global.cudart.cudaStreamDestroy;
+import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
+import static org.bytedeco.cuda.global.nccl.NCCL_UNIQUE_ID_BYTES;
+import static org.bytedeco.cuda.global.nccl.ncclAllReduce;
+import static org.bytedeco.cuda.global.nccl.ncclCommDestroy;
+import static org.bytedeco.cuda.global.nccl.ncclCommInitRank;
+import static org.bytedeco.cuda.global.nccl.ncclFloat;
+import static org.bytedeco.cuda.global.nccl.ncclGetErrorString;
+import static org.bytedeco.cuda.global.nccl.ncclGetUniqueId;
+import static org.bytedeco.cuda.global.nccl.ncclSum;
+
+import java.nio.FloatBuffer;
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.bytedeco.cuda.nccl.ncclComm;
+import org.bytedeco.cuda.nccl.ncclUniqueId;
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.concurrency.AffinityManager;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.OpaqueDataBuffer;
+
+/**
+ * The gradient all-reduce on GPUs through NCCL (JavaCPP's bindings, which ND4J's CUDA backend brings), for
+ * {@code distributed.backend: nccl}. The big collective, {@link #allReduceSum(INDArray)} on the flat gradient buffer,
+ * runs on device memory in place; the small control traffic (loss totals, checksums, barriers) and the exchange of
+ * NCCL's unique id go through the TCP ring the gang already has.
+ *
+ * <p>Only compiled here: it has not been run on a GPU (see the README's cluster section).
+ */
+final class NcclCommunicator implements Communicator {
+    private final Communicator control;
+    private final ncclComm comm = new ncclComm();
+    private final CUstream_st stream = new CUstream_st();
+
+    /** Joins the NCCL communicator of the gang: rank 0 creates the unique id, every rank gets it through {@code control}. */
+    NcclCommunicator(Communicator control, int device) {
+        this.control = control;
+        check("cudaSetDevice", cudaSetDevice(device));
+        ncclUniqueId id = new ncclUniqueId();
+        byte[] mine = new byte[NCCL_UNIQUE_ID_BYTES];
+        if (control.rank() == 0) {
+            nccl("ncclGetUniqueId", ncclGetUniqueId(id));
+            id.internal().get(mine);
+        }
+        byte[] rootId = control.allGather(mine)[0];
+        id.internal().put(rootId);
+        nccl("ncclCommInitRank", ncclCommInitRank(comm, control.worldSize(), id, control.rank()));
+        check("cudaStreamCreate", cudaStreamCreate(stream));
+    }
+
+    @Override
+    public int rank() {
+        return control.rank();
+    }
+
+    @Override
+    public int worldSize() {
+        return control.worldSize();
+    }
+
+    /** In place on the array's device memory; ND4J's pending work is finished first, and the host copy marked stale after. */
+    @Override
+    public void allReduceSum(INDArray flat) {
+        if (flat.dataType() != DataType.FLOAT || (flat.length() > 1 && flat.elementWiseStride() != 1)) {
+            throw new IllegalArgumentException("NCCL all-reduce needs a contiguous FLOAT array, got " + flat.dataType() + " stride " + flat.elementWiseStride());
+        }
+        Nd4j.getAffinityManager().ensureLocation(flat, AffinityManager.Location.DEVICE);
+        Nd4j.getExecutioner().commit();
+        Pointer device = deviceBuffer(flat).position(flat.offset() * Float.BYTES);
+        nccl("ncclAllReduce", ncclAllReduce(device, device, flat.length(), ncclFloat, ncclSum, comm, stream));
+        check("cudaStreamSynchronize", cudaStreamSynchronize(stream));
+        Nd4j.getAffinityManager().tagLocation(flat, AffinityManager.Location.DEVICE);
+    }
+
+    /** ND4J's device buffer of the array: the OpaqueDataBuffer's special (device) pointer, read as bytes. */
+    private static Pointer deviceBuffer(INDArray a) {
+        try {
+            // getOpaqueDataBuffer() is public on the backends' buffer classes but not on the DataBuffer interface
+            OpaqueDataBuffer opaque = (OpaqueDataBuffer) a.data().getClass().getMethod("getOpaqueDataBuffer").invoke(a.data());
+            return new Pointer(opaque.specialBuffer()) { };
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot reach ND4J's device buffer (" + a.data().getClass().getName() + "): is the CUDA backend in use?", e);
+        }
+    }
+
+    @Override
+    public void allReduceSum(float[] buf, int offset, int length) {
+        control.allReduceSum(buf, offset, length);
+    }
+
+    @Override
+    public void allReduceSum(FloatBuffer buf) {
+        control.allReduceSum(buf);
+    }
+
+    @Override
+    public byte[][] allGather(byte[] message) {
+        return control.allGather(message);
+    }
+
+    @Override
+    public byte[] broadcast(int root, byte[] message) {
+        return control.broadcast(root, message);
+    }
+
+    @Override
+    public void barrier() {
+        control.barrier();
+    }
+
+    @Override
+    public void close() {
+        ncclCommDestroy(comm);
+        cudaStreamDestroy(stream);
+        control.close();
+    }
+
+    private static void nccl(String call, int result) {
+        if (result != 0) throw new CommunicatorException(call + " failed: " + ncclGetErrorString(result).getString() + " (ncclResult " + result + ")", null);
+    }
+
+    private static void check(String call, int result) {
+        if (result != 0) throw new CommunicatorException(call + " failed with CUDA error " + result, null);
+    }
+}
