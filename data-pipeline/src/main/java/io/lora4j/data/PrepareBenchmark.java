@@ -59,6 +59,7 @@ public final class PrepareBenchmark {
         out.printf("| plain single-thread loop (no Spark) | %.2f | %,.0f | %,.0f | 1.00 | – | %.1f | %.2f |%n", plain, n / plain, tokens / plain, plainCpu,
                 plainCpu / plain);
         double one = 0;
+        List<String> breakdown = new ArrayList<>();
         for (String master : System.getProperty("lora4j.bench.masters", "local[1],local[2]").split(",")) {
             long s0 = System.nanoTime();
             SparkSession spark = PrepareJob.localSession(master);
@@ -67,10 +68,19 @@ public final class PrepareBenchmark {
                 // the first job in a JVM compiles Spark's and Parquet's code paths: warm up on 5,000 records, not timed
                 PrepareJob.run(spark, warmCfg, tokenizer.toString(), work.resolve("warm-" + master.replaceAll("\\W", "")).toString(),
                         new PrintStream(OutputStream.nullOutputStream()));
+                SparkProgress stages = SparkProgress.attach(spark.sparkContext(), null, false);
                 long j0 = System.nanoTime(), jc0 = cpuNanos();
                 PrepareSummary s = PrepareJob.run(spark, cfg, tokenizer.toString(), work.resolve("out-" + master.replaceAll("\\W", "")).toString(),
                         new PrintStream(OutputStream.nullOutputStream()));
                 double sec = (System.nanoTime() - j0) / 1e9, cpu = (cpuNanos() - jc0) / 1e9;
+                stages.close();
+                StringBuilder b = new StringBuilder();
+                double inStages = 0;
+                for (SparkProgress.Stage st : stages.finished()) {
+                    b.append(String.format("%s %.2f s, task CPU %.2f s (%d tasks, %,d rec); ", st.name, st.seconds(), st.cpuSeconds(), st.tasks, st.records()));
+                    inStages += st.seconds();
+                }
+                breakdown.add(String.format("%s stages: %sdriver between stages %.2f s", master, b, sec - inStages));
                 if (s.kept() != plainCounts[0] || s.trainTokens() + s.valTokens() != tokens) {
                     throw new IllegalStateException(master + " kept " + s.kept() + " records, " + (s.trainTokens() + s.valTokens()) + " tokens; the plain loop "
                             + plainCounts[0] + ", " + tokens);
@@ -82,6 +92,7 @@ public final class PrepareBenchmark {
                 spark.stop();
             }
         }
+        breakdown.forEach(out::println);
         out.println("goals: local[2] ≥ 1.6× local[1]; local[1] time ≤ 1.30 × plain loop (Spark overhead under 30%). "
                 + "CPU/wall well under the thread count means other processes took the cores: compare in a quiet window.");
     }
