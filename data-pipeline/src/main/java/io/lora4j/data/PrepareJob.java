@@ -120,6 +120,15 @@ public final class PrepareJob {
 
     /** As above, recording {@code contentHash} (what the dataset was made from) so a later run can skip this stage. */
     public static PrepareSummary run(SparkSession spark, PrepareConfig cfg, String tokenizerPath, String outUri, String contentHash, PrintStream log) throws IOException {
+        return run(spark, cfg, tokenizerPath, outUri, contentHash, log, null);
+    }
+
+    /**
+     * As above, showing the job's progress on {@code progress} (null: none): stage, tasks done / total and records,
+     * a live bar on a terminal, one line per stage otherwise; it is finished before the summary is printed.
+     */
+    public static PrepareSummary run(SparkSession spark, PrepareConfig cfg, String tokenizerPath, String outUri, String contentHash, PrintStream log,
+                                     PrintStream progress) throws IOException {
         List<String> files = validate(cfg, tokenizerPath);
         files.sort(null);
         Tokenizer tok = TokenizerCache.get(tokenizerPath);
@@ -130,6 +139,7 @@ public final class PrepareJob {
         final String tokPath = tokenizerPath, fingerprint = tok.fingerprint();
         final PromptTemplate template = template(cfg);
         LongAccumulator counted = ssc.longAccumulator(SparkProgress.RECORDS);
+        SparkProgress bar = progress == null ? null : SparkProgress.attach(ssc, progress, System.console() != null);
         try {
             // read: text files on executors (one task per file, streaming), Parquet through Spark
             SparkProgress.step(ssc, "read");
@@ -165,7 +175,7 @@ public final class PrepareJob {
             // dedup, split, pack and write each shard where it was sorted; each task returns its counts (exactly once)
             SparkProgress.step(ssc, "write shards");
             final Plan plan = new Plan(shards, cfg.dedup(), cfg.packing(), cfg.cutoffLen(), trainUri, valUri, rejectsUri);
-            List<ShardResult> results = sorted.mapPartitionsWithIndex((p, it) -> List.of(writeShard(p, it, plan, isVal)).iterator(), true).collect();
+            List<ShardResult> results = sorted.mapPartitionsWithIndex((p, it) -> List.of(writeShard(p, it, plan, isVal, counted)).iterator(), true).collect();
             ssc.clearCallSite();
 
             RejectTally tally = new RejectTally();
@@ -190,10 +200,12 @@ public final class PrepareJob {
             PrepareSummary summary = new PrepareSummary(tally.read, uniqueCount, tally.rejected(), duplicates, all.truncated,
                     train.examples, val.examples, trainRows, valRows, train.tokens, val.tokens, all.mean(), all.max, tally.reasons());
             writeManifest(outUri, cfg, tok, summary, all.histogram, PreparedDataset.shards(trainUri).size(), PreparedDataset.shards(valUri).size(), contentHash);
+            if (bar != null) bar.close();
             log.print(summary.format());
             return summary;
         } finally {
             ssc.clearCallSite();
+            if (bar != null) bar.close();
         }
     }
 
@@ -235,7 +247,8 @@ public final class PrepareJob {
      * One shard: its records in order, deduplicated, to train/part-N.parquet and val/part-N.parquet (packed if asked;
      * a split with no rows in this shard gets no file); the last partition: the rejects, in position order.
      */
-    private static ShardResult writeShard(int p, Iterator<Tuple2<OrderKey, Encoded>> in, Plan plan, Function<Encoded, Boolean> isVal) throws Exception {
+    private static ShardResult writeShard(int p, Iterator<Tuple2<OrderKey, Encoded>> in, Plan plan, Function<Encoded, Boolean> isVal, LongAccumulator counted)
+            throws Exception {
         ShardResult r = new ShardResult(plan.cutoff());
         long attempt = TaskContext.get() == null ? 0 : TaskContext.get().taskAttemptId();
         if (p == plan.shards()) {
@@ -248,6 +261,7 @@ public final class PrepareJob {
                 @Override
                 public String next() {
                     Encoded e = in.next()._2;
+                    counted.add(1);
                     r.tally.add(e);
                     return rejectLine(e);
                 }
@@ -264,6 +278,7 @@ public final class PrepareJob {
             @Override
             public Encoded next() {
                 r.tally.read++;
+                counted.add(1);
                 return in.next()._2;
             }
         };
@@ -439,10 +454,13 @@ public final class PrepareJob {
         HadoopFs.writeAtomically(HadoopFs.join(outUri, "manifest.json"), JsonFormat.printer().print(manifest).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** A SparkSession for the CLI and tests (UI off, few SQL shuffle partitions, a progress bar on a terminal). */
+    /**
+     * A SparkSession for the CLI and tests: UI off, few SQL shuffle partitions, Spark's console progress bar off
+     * (lora4j draws its own, {@link SparkProgress}), heartbeats every second so a running task's record count is live.
+     */
     public static SparkSession localSession(String master) {
         return SparkSession.builder().master(master).appName("lora4j-prepare").config("spark.ui.enabled", "false")
-                .config("spark.ui.showConsoleProgress", String.valueOf(System.console() != null))
+                .config("spark.ui.showConsoleProgress", "false").config("spark.executor.heartbeatInterval", "1s")
                 .config("spark.sql.shuffle.partitions", "4").getOrCreate();
     }
 }

@@ -80,6 +80,7 @@ public final class SparkProgress extends SparkListener implements AutoCloseable 
     private final boolean interactive;
     private final Map<Integer, Stage> running = new LinkedHashMap<>();
     private final List<Stage> finished = new ArrayList<>();
+    private volatile boolean closed;
 
     private SparkProgress(SparkContext sc, PrintStream out, boolean interactive) {
         this.sc = sc;
@@ -178,8 +179,16 @@ public final class SparkProgress extends SparkListener implements AutoCloseable 
         finished.add(s);
     }
 
+    /** Waits until the events of finished jobs have reached the listener (so the last stage is shown), then stops listening. */
     @Override
     public void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            sc.listenerBus().waitUntilEmpty(10_000);
+        } catch (Exception e) {
+            // timed out or stopped: show what arrived
+        }
         sc.removeSparkListener(this);
         synchronized (this) {
             for (Stage s : running.values()) if (s.bar != null) s.bar.close();
