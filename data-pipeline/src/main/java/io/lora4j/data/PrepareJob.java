@@ -198,7 +198,7 @@ public final class PrepareJob {
 
             LengthStats all = new LengthStats(cfg.cutoffLen()).merge(train).merge(val);
             PrepareSummary summary = new PrepareSummary(tally.read, uniqueCount, tally.rejected(), duplicates, all.truncated,
-                    train.examples, val.examples, trainRows, valRows, train.tokens, val.tokens, all.mean(), all.max, tally.reasons());
+                    train.examples, val.examples, trainRows, valRows, train.tokens, val.tokens, all.mean(), all.max, tally.reasons(), cfg.cutoffLen(), cfg.packing());
             writeManifest(outUri, cfg, tok, summary, all.histogram, PreparedDataset.shards(trainUri).size(), PreparedDataset.shards(valUri).size(), contentHash);
             if (bar != null) bar.close();
             log.print(summary.format());
