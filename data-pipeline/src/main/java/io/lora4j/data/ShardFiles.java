@@ -8,15 +8,18 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.ColumnWriteStore;
+import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.column.ParquetProperties;
+import org.apache.parquet.compression.CompressionCodecFactory;
+import org.apache.parquet.hadoop.CodecFactory;
+import org.apache.parquet.hadoop.ColumnChunkPageWriteStore;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
-import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.api.Binary;
-import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
 
@@ -47,10 +50,25 @@ final class ShardFiles {
         return new Shard(dir, name, attempt);
     }
 
+    /**
+     * Straight to Parquet's column writers (repetition and definition levels computed here), without the record
+     * assembly layer (MessageColumnIO), which took as much time as the encoding itself for these per-token lists.
+     * One row group per 128 MiB buffered (a shard is far smaller), Parquet's default page, dictionary and statistics
+     * settings, Snappy.
+     */
     static final class Shard implements AutoCloseable {
+        private static final long ROW_GROUP_BYTES = 128L << 20;
         private final Path target, temp;
         private final FileSystem fs;
-        private final ParquetWriter<Encoded> writer;
+        private final ParquetProperties props = ParquetProperties.builder().withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0).build();
+        private final CodecFactory codecs;
+        private final CompressionCodecFactory.BytesInputCompressor compressor;
+        private final ParquetFileWriter file;
+        private final ColumnDescriptor idsCol, labelsCol, lengthCol, sourceCol;
+        private ColumnChunkPageWriteStore pages;
+        private ColumnWriteStore columns;
+        private ColumnWriter ids, labels, length, source;
+        private long inGroup;
         long rows;
 
         private Shard(String dir, String name, long attempt) throws IOException {
@@ -58,18 +76,75 @@ final class ShardFiles {
             target = new Path(dir, name);
             temp = new Path(dir, "." + name + "." + attempt + ".tmp");
             fs = target.getFileSystem(conf);
-            writer = new Builder(HadoopOutputFile.fromPath(temp, conf)).withConf(conf).withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-                    .withCompressionCodec(CompressionCodecName.SNAPPY).withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0).build();
+            codecs = new CodecFactory(conf, props.getPageSizeThreshold());
+            compressor = codecs.getCompressor(CompressionCodecName.SNAPPY);
+            file = new ParquetFileWriter(HadoopOutputFile.fromPath(temp, conf), PARQUET_SCHEMA, ParquetFileWriter.Mode.OVERWRITE, ROW_GROUP_BYTES,
+                    ParquetWriter.MAX_PADDING_SIZE_DEFAULT, props.getColumnIndexTruncateLength(), props.getStatisticsTruncateLength(),
+                    props.getPageWriteChecksumEnabled());
+            file.start();
+            idsCol = PARQUET_SCHEMA.getColumnDescription(new String[] {"input_ids", "list", "element"});
+            labelsCol = PARQUET_SCHEMA.getColumnDescription(new String[] {"labels", "list", "element"});
+            lengthCol = PARQUET_SCHEMA.getColumnDescription(new String[] {"length"});
+            sourceCol = PARQUET_SCHEMA.getColumnDescription(new String[] {"source"});
+            rowGroup();
+        }
+
+        private void rowGroup() {
+            pages = new ColumnChunkPageWriteStore(compressor, PARQUET_SCHEMA, props.getAllocator(), props.getColumnIndexTruncateLength(),
+                    props.getPageWriteChecksumEnabled());
+            columns = props.newColumnWriteStore(PARQUET_SCHEMA, pages, pages);
+            ids = columns.getColumnWriter(idsCol);
+            labels = columns.getColumnWriter(labelsCol);
+            length = columns.getColumnWriter(lengthCol);
+            source = columns.getColumnWriter(sourceCol);
+            inGroup = 0;
+        }
+
+        private void flushRowGroup() throws IOException {
+            if (inGroup > 0) {
+                file.startBlock(inGroup);
+                columns.flush();
+                pages.flushToFileWriter(file);
+                file.endBlock();
+            }
+            columns.close();
+            pages.close();
         }
 
         void write(Encoded e) throws IOException {
-            writer.write(e);
+            list(ids, idsCol, e.inputIds());
+            list(labels, labelsCol, e.labels());
+            length.write(e.inputIds().length, 0, 0);
+            source.write(Binary.fromString(e.where()), 0, 0);
+            columns.endRecord();
             rows++;
+            if (++inGroup % 1024 == 0 && columns.getBufferedSize() > ROW_GROUP_BYTES) {
+                flushRowGroup();
+                rowGroup();
+            }
+        }
+
+        /** A required list of required ints: each element at full definition, repeated after the first; empty: one null. */
+        private static void list(ColumnWriter w, ColumnDescriptor c, int[] values) {
+            int def = c.getMaxDefinitionLevel(), rep = c.getMaxRepetitionLevel();
+            if (values.length == 0) {
+                w.writeNull(0, def - 1);
+                return;
+            }
+            w.write(values[0], 0, def);
+            for (int i = 1; i < values.length; i++) w.write(values[i], rep, def);
         }
 
         @Override
         public void close() throws IOException {
-            writer.close();
+            try {
+                flushRowGroup();
+                Map<String, String> meta = new HashMap<>();
+                meta.put("org.apache.spark.sql.parquet.row.metadata", PrepareJob.SCHEMA.json());
+                file.end(meta);
+            } finally {
+                codecs.release();
+            }
             publish(fs, temp, target);
         }
     }
@@ -98,70 +173,5 @@ final class ShardFiles {
     private static void publish(FileSystem fs, Path temp, Path target) throws IOException {
         if (fs.exists(target)) fs.delete(target, false); // an earlier attempt of the same task wrote the same bytes
         if (!fs.rename(temp, target)) throw new IOException("could not rename " + temp + " to " + target);
-    }
-
-    private static final class Builder extends ParquetWriter.Builder<Encoded, Builder> {
-        Builder(OutputFile file) {
-            super(file);
-        }
-
-        @Override
-        protected Builder self() {
-            return this;
-        }
-
-        @Override
-        protected WriteSupport<Encoded> getWriteSupport(Configuration conf) {
-            return new Support();
-        }
-    }
-
-    /** Encoded → one row: input_ids, labels, length, source. */
-    private static final class Support extends WriteSupport<Encoded> {
-        private RecordConsumer rc;
-
-        @Override
-        public WriteContext init(Configuration configuration) {
-            Map<String, String> meta = new HashMap<>();
-            meta.put("org.apache.spark.sql.parquet.row.metadata", PrepareJob.SCHEMA.json());
-            return new WriteContext(PARQUET_SCHEMA, meta);
-        }
-
-        @Override
-        public void prepareForWrite(RecordConsumer recordConsumer) {
-            rc = recordConsumer;
-        }
-
-        @Override
-        public void write(Encoded e) {
-            rc.startMessage();
-            list("input_ids", 0, e.inputIds());
-            list("labels", 1, e.labels());
-            rc.startField("length", 2);
-            rc.addInteger(e.inputIds().length);
-            rc.endField("length", 2);
-            rc.startField("source", 3);
-            rc.addBinary(Binary.fromString(e.where()));
-            rc.endField("source", 3);
-            rc.endMessage();
-        }
-
-        private void list(String name, int index, int[] values) {
-            rc.startField(name, index);
-            rc.startGroup();
-            if (values.length > 0) {
-                rc.startField("list", 0);
-                for (int v : values) {
-                    rc.startGroup();
-                    rc.startField("element", 0);
-                    rc.addInteger(v);
-                    rc.endField("element", 0);
-                    rc.endGroup();
-                }
-                rc.endField("list", 0);
-            }
-            rc.endGroup();
-            rc.endField(name, index);
-        }
     }
 }
