@@ -144,13 +144,15 @@ public final class PrepareJob {
             // read: text files on executors (one task per file, streaming), Parquet through Spark
             SparkProgress.step(ssc, "read");
             List<String> text = files.stream().filter(f -> !f.endsWith(".parquet")).toList();
-            JavaRDD<RawRecords.Raw> raw = sc.parallelize(text, Math.max(1, Math.min(text.size(), sc.defaultParallelism())))
+            int cores = sc.defaultParallelism();
+            List<RawRecords.Slice> slices = slices(sc, text, cores);
+            boolean sliced = slices.size() > text.size();
+            JavaRDD<RawRecords.Raw> raw = sc.parallelize(slices, sliced ? slices.size() : Math.max(1, Math.min(slices.size(), cores)))
                     .flatMap(RawRecords::read);
             for (String f : files.stream().filter(f -> f.endsWith(".parquet")).toList()) {
                 raw = raw.union(spark.read().parquet(f).toJSON().javaRDD().zipWithIndex().map(t -> new RawRecords.Raw(f + ":" + t._2, t._1, null)));
             }
-            // one task per file: when there are fewer files than cores, spread the records so tokenization uses every core
-            int cores = sc.defaultParallelism();
+            // still fewer tasks than cores (a JSON array file, small files): spread the records so tokenization uses every core
             if (cores > 1 && raw.getNumPartitions() < cores) raw = raw.repartition(cores);
 
             // tokenize, then one sort shuffle: kept records go to range shards in the seeded order (equal records have
@@ -207,6 +209,52 @@ public final class PrepareJob {
             ssc.clearCallSite();
             if (bar != null) bar.close();
         }
+    }
+
+    /**
+     * Large JSON Lines files are read in slices of at least this many bytes when there are fewer files than cores
+     * (system property lora4j.prepare.minSliceBytes, for tests).
+     */
+    static long minSliceBytes() {
+        return Long.getLong("lora4j.prepare.minSliceBytes", 4L << 20);
+    }
+
+    /**
+     * What the read tasks read: each file whole, except that when there are fewer files than cores a large JSON
+     * Lines file is cut into byte ranges, one task each (a short job counts the newlines of each range first, so
+     * every slice knows its first line number). This replaces shuffling the raw records of one file to all cores.
+     */
+    static List<RawRecords.Slice> slices(JavaSparkContext sc, List<String> files, int cores) throws IOException {
+        List<RawRecords.Slice> out = new ArrayList<>();
+        if (cores <= 1 || files.size() >= cores) {
+            for (String f : files) out.add(RawRecords.Slice.whole(f));
+            return out;
+        }
+        Configuration conf = new Configuration();
+        List<RawRecords.Slice> ranges = new ArrayList<>();
+        for (String f : files) {
+            Path p = new Path(f);
+            long size = p.getFileSystem(conf).getFileStatus(p).getLen();
+            int k = (int) Math.min(cores, size / minSliceBytes());
+            if (k < 2 || RawRecords.isJsonArray(f)) continue;
+            for (int j = 0; j < k; j++) ranges.add(new RawRecords.Slice(f, size * j / k, size * (j + 1) / k, 0));
+        }
+        List<RawRecords.LineCount> counts = ranges.isEmpty() ? List.of()
+                : sc.parallelize(ranges, ranges.size()).map(r -> RawRecords.countLines(r.file(), r.start(), r.end())).collect();
+        for (String f : files) {
+            List<RawRecords.Slice> mine = new ArrayList<>();
+            boolean nonBlank = false;
+            long before = 0;
+            for (int i = 0; i < ranges.size(); i++) {
+                if (!ranges.get(i).file().equals(f)) continue;
+                mine.add(new RawRecords.Slice(f, ranges.get(i).start(), ranges.get(i).end(), before));
+                before += counts.get(i).newlines();
+                nonBlank |= counts.get(i).nonBlank();
+            }
+            if (nonBlank) out.addAll(mine);
+            else out.add(RawRecords.Slice.whole(f)); // small, a JSON array, or nothing but blanks ("empty file")
+        }
+        return out;
     }
 
     /** Total size of the input files: the number of shards follows from it (never from the cluster). */
