@@ -50,7 +50,15 @@ class RunConfigTest {
         assertTrue(target.getMessage().contains("qq_proj"), target.getMessage());
         IOException top = assertThrows(IOException.class, () -> load(tmp, GOOD + "bogus: 1\n"));
         assertTrue(top.getMessage().contains("'bogus'"), top.getMessage());
-        IOException packing = assertThrows(IOException.class, () -> load(tmp, GOOD, "data.packing=true"));
-        assertTrue(packing.getMessage().contains("packing"), packing.getMessage());
+    }
+
+    @Test
+    void dataSectionBecomesThePrepareJobsConfigIncludingPacking(@TempDir Path tmp) throws Exception {
+        var pc = load(tmp, GOOD, "data.packing=true", "data.truncate=drop", "data.val_size=10").data().prepareConfig();
+        assertTrue(pc.packing());
+        assertTrue(pc.dropLong());
+        assertEquals(10, pc.valSize());
+        assertEquals(128, pc.cutoffLen());
+        assertEquals("a.json", pc.sources().get(0).uri());
     }
 }
