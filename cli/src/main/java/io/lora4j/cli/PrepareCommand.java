@@ -50,7 +50,7 @@ final class PrepareCommand implements Callable<Integer> {
         SparkSession spark = master != null ? PrepareJob.localSession(master)
                 : SparkSession.getActiveSession().isDefined() ? SparkSession.active() : PrepareJob.localSession(System.getProperty("spark.master", "local[*]"));
         try {
-            PrepareJob.run(spark, pc, tokPath.toString(), outUri, System.out);
+            PrepareJob.run(spark, pc, tokPath.toString(), outUri, "", System.out, System.err);
             System.out.println("dataset: " + outUri);
         } finally {
             spark.stop();

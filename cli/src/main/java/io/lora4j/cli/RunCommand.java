@@ -60,7 +60,7 @@ final class RunCommand implements Callable<Integer> {
                 PrepareJob.validate(pc, tokPath.toString());
                 var spark = PrepareJob.localSession(cfg.distributed().master());
                 try {
-                    PrepareJob.run(spark, pc, tokPath.toString(), dataset, hash, System.out);
+                    PrepareJob.run(spark, pc, tokPath.toString(), dataset, hash, System.out, System.err);
                 } finally {
                     spark.stop();
                 }

@@ -19,12 +19,20 @@ record OrderKey(double unit, String where) implements Serializable, Comparable<O
         return c != 0 ? c : where.compareTo(o.where);
     }
 
-    /** Shards for {@code n} records: about {@link #RECORDS_PER_SHARD} each, at least one. */
-    static int shards(long n) {
-        return (int) Math.max(1, Math.min(4096, (n + RECORDS_PER_SHARD - 1) / RECORDS_PER_SHARD));
+    /**
+     * Shards for {@code bytes} of input: one per {@link #INPUT_BYTES_PER_SHARD} (about 12,000 Alpaca records), at
+     * least one, at most 4096. Known before anything is read, so the data is shuffled once, straight into its shards.
+     */
+    static int shardsForBytes(long bytes) {
+        return (int) Math.max(1, Math.min(4096, (bytes + INPUT_BYTES_PER_SHARD - 1) / INPUT_BYTES_PER_SHARD));
     }
 
-    static final long RECORDS_PER_SHARD = 20_000;
+    static final long INPUT_BYTES_PER_SHARD = 8L << 20;
+
+    /** The key of a rejected record: after every kept one (unit 2 is out of range), in position order. */
+    static OrderKey reject(String where) {
+        return new OrderKey(2, where);
+    }
 
     private static final class ByUnitThenWhere implements Comparator<OrderKey>, Serializable {
         @Override
@@ -33,27 +41,31 @@ record OrderKey(double unit, String where) implements Serializable, Comparable<O
         }
     }
 
-    /** Shard i holds the keys with unit in [i/n, (i+1)/n): contiguous ranges, so shard order is the global order. */
-    static final class RangeOfUnit extends Partitioner {
+    /**
+     * Shard i holds the keys with unit in [i/n, (i+1)/n): contiguous ranges, so shard order is the global order;
+     * partition n holds the rejects.
+     */
+    static final class ShardsThenRejects extends Partitioner {
         private final int n;
 
-        RangeOfUnit(int n) {
+        ShardsThenRejects(int n) {
             this.n = n;
         }
 
         @Override
         public int numPartitions() {
-            return n;
+            return n + 1;
         }
 
         @Override
         public int getPartition(Object key) {
-            return (int) Math.min(n - 1, Math.floor(((OrderKey) key).unit() * n));
+            double unit = ((OrderKey) key).unit();
+            return unit >= 1 ? n : (int) Math.min(n - 1, Math.floor(unit * n));
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof RangeOfUnit r && r.n == n;
+            return o instanceof ShardsThenRejects r && r.n == n;
         }
 
         @Override

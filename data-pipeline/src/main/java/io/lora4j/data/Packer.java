@@ -45,6 +45,40 @@ final class Packer implements Iterator<Encoded> {
         return group.size() == 1 ? group.get(0) : join(group, length);
     }
 
+    /** Where a {@link Sink} sends rows. */
+    interface Out {
+        void accept(Encoded row) throws java.io.IOException;
+    }
+
+    /** The same greedy packing, pushed: examples in order through {@link #accept}, then {@link #finish}. */
+    static final class Sink {
+        private final int cutoff;
+        private final Out out;
+        private final List<Encoded> group = new ArrayList<>();
+        private int length;
+
+        Sink(int cutoff, Out out) {
+            this.cutoff = cutoff;
+            this.out = out;
+        }
+
+        void accept(Encoded e) throws java.io.IOException {
+            if (!group.isEmpty() && length + e.inputIds().length > cutoff) flush();
+            group.add(e);
+            length += e.inputIds().length;
+        }
+
+        void finish() throws java.io.IOException {
+            if (!group.isEmpty()) flush();
+        }
+
+        private void flush() throws java.io.IOException {
+            out.accept(group.size() == 1 ? group.get(0) : join(group, length));
+            group.clear();
+            length = 0;
+        }
+    }
+
     private static Encoded join(List<Encoded> group, int length) {
         int[] ids = new int[length], labels = new int[length];
         StringBuilder where = new StringBuilder();

@@ -20,15 +20,16 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import java.io.Serializable;
+import org.apache.spark.SparkContext;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
 import scala.Tuple2;
 
 /**
@@ -119,74 +120,278 @@ public final class PrepareJob {
 
     /** As above, recording {@code contentHash} (what the dataset was made from) so a later run can skip this stage. */
     public static PrepareSummary run(SparkSession spark, PrepareConfig cfg, String tokenizerPath, String outUri, String contentHash, PrintStream log) throws IOException {
+        return run(spark, cfg, tokenizerPath, outUri, contentHash, log, null);
+    }
+
+    /**
+     * As above, showing the job's progress on {@code progress} (null: none): stage, tasks done / total and records,
+     * a live bar on a terminal, one line per stage otherwise; it is finished before the summary is printed.
+     */
+    public static PrepareSummary run(SparkSession spark, PrepareConfig cfg, String tokenizerPath, String outUri, String contentHash, PrintStream log,
+                                     PrintStream progress) throws IOException {
         List<String> files = validate(cfg, tokenizerPath);
         files.sort(null);
         Tokenizer tok = TokenizerCache.get(tokenizerPath);
-        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        if (!sc.isLocal()) sc.sc().addFile(tokenizerPath, Files.isDirectory(java.nio.file.Path.of(tokenizerPath)));
+        SparkContext ssc = spark.sparkContext();
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(ssc);
+        if (!sc.isLocal()) ssc.addFile(tokenizerPath, Files.isDirectory(java.nio.file.Path.of(tokenizerPath)));
         final PrepareConfig c = cfg;
         final String tokPath = tokenizerPath, fingerprint = tok.fingerprint();
         final PromptTemplate template = template(cfg);
+        LongAccumulator counted = ssc.longAccumulator(SparkProgress.RECORDS);
+        SparkProgress bar = progress == null ? null : SparkProgress.attach(ssc, progress, System.console() != null);
+        try {
+            // read: text files on executors (one task per file, streaming), Parquet through Spark
+            SparkProgress.step(ssc, "read");
+            List<String> text = files.stream().filter(f -> !f.endsWith(".parquet")).toList();
+            int cores = sc.defaultParallelism();
+            List<RawRecords.Slice> slices = slices(sc, text, cores);
+            boolean sliced = slices.size() > text.size();
+            JavaRDD<RawRecords.Raw> raw = sc.parallelize(slices, sliced ? slices.size() : Math.max(1, Math.min(slices.size(), cores)))
+                    .flatMap(RawRecords::read);
+            for (String f : files.stream().filter(f -> f.endsWith(".parquet")).toList()) {
+                raw = raw.union(spark.read().parquet(f).toJSON().javaRDD().zipWithIndex().map(t -> new RawRecords.Raw(f + ":" + t._2, t._1, null)));
+            }
+            // still fewer tasks than cores (a JSON array file, small files): spread the records so tokenization uses every core
+            if (cores > 1 && raw.getNumPartitions() < cores) raw = raw.repartition(cores);
 
-        // read: text files on executors (one task per file, streaming), Parquet through Spark
-        List<String> text = files.stream().filter(f -> !f.endsWith(".parquet")).toList();
-        JavaRDD<RawRecords.Raw> raw = sc.parallelize(text, Math.max(1, Math.min(text.size(), sc.defaultParallelism())))
-                .flatMap(RawRecords::read);
-        for (String f : files.stream().filter(f -> f.endsWith(".parquet")).toList()) {
-            raw = raw.union(spark.read().parquet(f).toJSON().javaRDD().zipWithIndex().map(t -> new RawRecords.Raw(f + ":" + t._2, t._1, null)));
+            // tokenize, then one sort shuffle: kept records go to range shards in the seeded order (equal records have
+            // equal keys, so their copies arrive next to each other, the smallest position first), rejects to one last
+            // partition in position order. Nothing is cached: the shuffle output is the only copy of the tokens.
+            SparkProgress.step(ssc, "tokenize");
+            final long orderSeed = cfg.seed() + 1;
+            final int shards = OrderKey.shardsForBytes(inputBytes(files));
+            JavaRDD<Tuple2<OrderKey, Encoded>> sorted = raw
+                    .mapPartitions((Iterator<RawRecords.Raw> it) -> encodePartition(it, c, tokPath, fingerprint, template, counted))
+                    .mapToPair(e -> new Tuple2<>(e.kept() ? new OrderKey(SplitAndDedup.unit(e.hash(), orderSeed), e.where()) : OrderKey.reject(e.where()), e))
+                    .repartitionAndSortWithinPartitions(new OrderKey.ShardsThenRejects(shards), OrderKey.ORDER).rdd().toJavaRDD();
+
+            SparkProgress.step(ssc, "split");
+            Function<Encoded, Boolean> isVal = validationRule(sorted, shards, cfg);
+
+            String trainUri = HadoopFs.join(outUri, "train"), valUri = HadoopFs.join(outUri, "val"), rejectsUri = HadoopFs.join(outUri, "rejects");
+            for (String d : new String[] {trainUri, valUri, rejectsUri}) {
+                HadoopFs.delete(d);
+                HadoopFs.mkdirs(d);
+            }
+            // dedup, split, pack and write each shard where it was sorted; each task returns its counts (exactly once)
+            SparkProgress.step(ssc, "write shards");
+            final Plan plan = new Plan(shards, cfg.dedup(), cfg.packing(), cfg.cutoffLen(), trainUri, valUri, rejectsUri);
+            List<ShardResult> results = sorted.mapPartitionsWithIndex((p, it) -> List.of(writeShard(p, it, plan, isVal, counted)).iterator(), true).collect();
+            ssc.clearCallSite();
+
+            RejectTally tally = new RejectTally();
+            LengthStats train = new LengthStats(cfg.cutoffLen()), val = new LengthStats(cfg.cutoffLen());
+            long duplicates = 0, trainRows = 0, valRows = 0;
+            for (ShardResult r : results) {
+                tally.merge(r.tally);
+                train.merge(r.train);
+                val.merge(r.val);
+                duplicates += r.duplicates;
+                trainRows += r.trainRows;
+                valRows += r.valRows;
+            }
+            long uniqueCount = train.examples + val.examples;
+            if (tally.read != uniqueCount + tally.rejected() + duplicates) throw new IllegalStateException("counts do not add up: " + tally.read + " read");
+            if (cfg.valIsCount() && val.examples != (long) cfg.valSize()) throw new IllegalStateException("validation holds " + val.examples + " examples, not " + cfg.valSize());
+            for (String d : new String[] {trainUri, valUri, rejectsUri}) finish(d);
+            if (trainRows == 0) ShardFiles.empty(trainUri);
+            if (valRows == 0) ShardFiles.empty(valUri);
+
+            LengthStats all = new LengthStats(cfg.cutoffLen()).merge(train).merge(val);
+            PrepareSummary summary = new PrepareSummary(tally.read, uniqueCount, tally.rejected(), duplicates, all.truncated,
+                    train.examples, val.examples, trainRows, valRows, train.tokens, val.tokens, all.mean(), all.max, tally.reasons(), cfg.cutoffLen(), cfg.packing());
+            writeManifest(outUri, cfg, tok, summary, all.histogram, PreparedDataset.shards(trainUri).size(), PreparedDataset.shards(valUri).size(), contentHash);
+            if (bar != null) bar.close();
+            log.print(summary.format());
+            return summary;
+        } finally {
+            ssc.clearCallSite();
+            if (bar != null) bar.close();
         }
-        // one task per file: when there are fewer files than cores, spread the records so tokenization uses every core
-        int cores = sc.defaultParallelism();
-        if (cores > 1 && raw.getNumPartitions() < cores) raw = raw.repartition(cores);
-        JavaRDD<Encoded> encoded = raw.mapPartitions((Iterator<RawRecords.Raw> it) -> encodePartition(it, c, tokPath, fingerprint, template))
-                .persist(StorageLevel.MEMORY_AND_DISK());
-        RejectTally tally = encoded.aggregate(new RejectTally(), RejectTally::add, RejectTally::merge);
-        long keptBeforeDedup = tally.read - tally.rejected();
+    }
 
-        // one shuffle puts the kept records in the seeded order, in range shards whose number depends only on the data;
-        // equal records have equal keys, so they arrive next to each other, the one with the smallest position first
-        final long orderSeed = cfg.seed() + 1;
-        final boolean dedup = cfg.dedup();
-        int shards = OrderKey.shards(keptBeforeDedup);
-        JavaRDD<Encoded> ordered = encoded.filter(Encoded::kept)
-                .mapToPair(e -> new Tuple2<>(new OrderKey(SplitAndDedup.unit(e.hash(), orderSeed), e.where()), e))
-                .repartitionAndSortWithinPartitions(new OrderKey.RangeOfUnit(shards), OrderKey.ORDER).values()
-                .mapPartitions(it -> dedup ? new DropRepeats(it) : it, true)
-                .persist(StorageLevel.MEMORY_AND_DISK());
+    /**
+     * Large JSON Lines files are read in slices of at least this many bytes when there are fewer files than cores
+     * (system property lora4j.prepare.minSliceBytes, for tests).
+     */
+    static long minSliceBytes() {
+        return Long.getLong("lora4j.prepare.minSliceBytes", 4L << 20);
+    }
 
-        Function<Encoded, Boolean> isVal = validationRule(ordered, cfg);
-        LengthStats[] split = ordered.aggregate(new LengthStats[] {new LengthStats(cfg.cutoffLen()), new LengthStats(cfg.cutoffLen())},
-                (acc, e) -> {
-                    acc[isVal.call(e) ? 1 : 0].add(e);
-                    return acc;
-                },
-                (x, y) -> new LengthStats[] {x[0].merge(y[0]), x[1].merge(y[1])});
-        LengthStats train = split[0], val = split[1];
-        long uniqueCount = train.examples + val.examples;
-        if (cfg.valIsCount() && val.examples != (long) cfg.valSize()) throw new IllegalStateException("validation holds " + val.examples + " examples, not " + cfg.valSize());
+    /**
+     * What the read tasks read: each file whole, except that when there are fewer files than cores a large JSON
+     * Lines file is cut into byte ranges, one task each (a short job counts the newlines of each range first, so
+     * every slice knows its first line number). This replaces shuffling the raw records of one file to all cores.
+     */
+    static List<RawRecords.Slice> slices(JavaSparkContext sc, List<String> files, int cores) throws IOException {
+        List<RawRecords.Slice> out = new ArrayList<>();
+        if (cores <= 1 || files.size() >= cores) {
+            for (String f : files) out.add(RawRecords.Slice.whole(f));
+            return out;
+        }
+        Configuration conf = new Configuration();
+        List<RawRecords.Slice> ranges = new ArrayList<>();
+        for (String f : files) {
+            Path p = new Path(f);
+            long size = p.getFileSystem(conf).getFileStatus(p).getLen();
+            int k = (int) Math.min(cores, size / minSliceBytes());
+            if (k < 2 || RawRecords.isJsonArray(f)) continue;
+            for (int j = 0; j < k; j++) ranges.add(new RawRecords.Slice(f, size * j / k, size * (j + 1) / k, 0));
+        }
+        List<RawRecords.LineCount> counts = ranges.isEmpty() ? List.of()
+                : sc.parallelize(ranges, ranges.size()).map(r -> RawRecords.countLines(r.file(), r.start(), r.end())).collect();
+        for (String f : files) {
+            List<RawRecords.Slice> mine = new ArrayList<>();
+            boolean nonBlank = false;
+            long before = 0;
+            for (int i = 0; i < ranges.size(); i++) {
+                if (!ranges.get(i).file().equals(f)) continue;
+                mine.add(new RawRecords.Slice(f, ranges.get(i).start(), ranges.get(i).end(), before));
+                before += counts.get(i).newlines();
+                nonBlank |= counts.get(i).nonBlank();
+            }
+            if (nonBlank) out.addAll(mine);
+            else out.add(RawRecords.Slice.whole(f)); // small, a JSON array, or nothing but blanks ("empty file")
+        }
+        return out;
+    }
 
-        HadoopFs.mkdirs(outUri);
-        String trainUri = HadoopFs.join(outUri, "train"), valUri = HadoopFs.join(outUri, "val");
-        write(spark, ordered.filter(e -> !isVal.call(e)), cfg, trainUri);
-        write(spark, ordered.filter(isVal), cfg, valUri);
-        encoded.filter(e -> !e.kept()).sortBy(Encoded::where, true, 1).map(PrepareJob::rejectLine).saveAsTextFile(HadoopFs.join(outUri, "rejects"));
-        long trainRows = PreparedDataset.rowCount(trainUri), valRows = PreparedDataset.rowCount(valUri);
+    /** Total size of the input files: the number of shards follows from it (never from the cluster). */
+    static long inputBytes(List<String> files) throws IOException {
+        Configuration conf = new Configuration();
+        long n = 0;
+        for (String f : files) {
+            Path p = new Path(f);
+            n += p.getFileSystem(conf).getFileStatus(p).getLen();
+        }
+        return n;
+    }
 
-        LengthStats all = new LengthStats(cfg.cutoffLen()).merge(train).merge(val);
-        PrepareSummary summary = new PrepareSummary(tally.read, uniqueCount, tally.rejected(), keptBeforeDedup - uniqueCount, all.truncated,
-                train.examples, val.examples, trainRows, valRows, train.tokens, val.tokens, all.mean(), all.max, tally.reasons());
-        writeManifest(outUri, cfg, tok, summary, all.histogram, PreparedDataset.shards(trainUri).size(), PreparedDataset.shards(valUri).size(), contentHash);
-        encoded.unpersist();
-        ordered.unpersist();
-        log.print(summary.format());
-        return summary;
+    /** Drops temporary files of failed task attempts and marks the directory complete. */
+    private static void finish(String dirUri) throws IOException {
+        Path dir = HadoopFs.path(dirUri);
+        FileSystem fs = dir.getFileSystem(new Configuration());
+        for (FileStatus st : fs.listStatus(dir)) if (st.getPath().getName().endsWith(".tmp")) fs.delete(st.getPath(), false);
+        HadoopFs.writeAtomically(HadoopFs.join(dirUri, "_SUCCESS"), new byte[0]);
+    }
+
+    /** What a shard task needs to know. */
+    record Plan(int shards, boolean dedup, boolean packing, int cutoff, String trainUri, String valUri, String rejectsUri) implements Serializable {}
+
+    /** Counts of one shard (or of the rejects), returned to the driver by its task. */
+    static final class ShardResult implements Serializable {
+        final RejectTally tally = new RejectTally();
+        final LengthStats train, val;
+        long duplicates, trainRows, valRows;
+
+        ShardResult(int cutoff) {
+            train = new LengthStats(cutoff);
+            val = new LengthStats(cutoff);
+        }
+    }
+
+    /**
+     * One shard: its records in order, deduplicated, to train/part-N.parquet and val/part-N.parquet (packed if asked;
+     * a split with no rows in this shard gets no file); the last partition: the rejects, in position order.
+     */
+    private static ShardResult writeShard(int p, Iterator<Tuple2<OrderKey, Encoded>> in, Plan plan, Function<Encoded, Boolean> isVal, LongAccumulator counted)
+            throws Exception {
+        ShardResult r = new ShardResult(plan.cutoff());
+        long attempt = TaskContext.get() == null ? 0 : TaskContext.get().taskAttemptId();
+        if (p == plan.shards()) {
+            Iterator<String> lines = new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return in.hasNext();
+                }
+
+                @Override
+                public String next() {
+                    Encoded e = in.next()._2;
+                    counted.add(1);
+                    r.tally.add(e);
+                    return rejectLine(e);
+                }
+            };
+            ShardFiles.text(plan.rejectsUri(), "part-00000", attempt, lines);
+            return r;
+        }
+        Iterator<Encoded> values = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return in.hasNext();
+            }
+
+            @Override
+            public Encoded next() {
+                r.tally.read++;
+                counted.add(1);
+                return in.next()._2;
+            }
+        };
+        Iterator<Encoded> unique = plan.dedup() ? new DropRepeats(values) : values;
+        String name = ShardFiles.shardName(p);
+        Output train = new Output(plan.trainUri(), name, attempt, plan), val = new Output(plan.valUri(), name, attempt, plan);
+        try (train; val) {
+            long n = 0;
+            while (unique.hasNext()) {
+                Encoded e = unique.next();
+                n++;
+                if (isVal.call(e)) {
+                    r.val.add(e);
+                    val.accept(e);
+                } else {
+                    r.train.add(e);
+                    train.accept(e);
+                }
+            }
+            r.duplicates = r.tally.read - n;
+        }
+        r.trainRows = train.rows;
+        r.valRows = val.rows;
+        return r;
+    }
+
+    /** One split's file of a shard, opened at the first row, packing first if asked. */
+    private static final class Output implements AutoCloseable {
+        private final String dir, name;
+        private final long attempt;
+        private final Packer.Sink packer;
+        private ShardFiles.Shard file;
+        long rows;
+
+        Output(String dir, String name, long attempt, Plan plan) {
+            this.dir = dir;
+            this.name = name;
+            this.attempt = attempt;
+            this.packer = plan.packing() ? new Packer.Sink(plan.cutoff(), this::write) : null;
+        }
+
+        void accept(Encoded e) throws IOException {
+            if (packer != null) packer.accept(e);
+            else write(e);
+        }
+
+        private void write(Encoded row) throws IOException {
+            if (file == null) file = ShardFiles.parquet(dir, name, attempt);
+            file.write(row);
+            rows++;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (packer != null) packer.finish();
+            if (file != null) file.close();
+        }
     }
 
     /**
      * val_size as a fraction: a record is in validation when its split number (from its hash and the seed) is below
-     * it, so adding data moves no old record. As a count: exactly that many records, those with the smallest numbers.
+     * it, so adding data moves no old record. As a count: exactly that many records, those with the smallest numbers
+     * (found by reading the sorted shards once more: the shuffle output, not the input, is read again).
      */
-    private static Function<Encoded, Boolean> validationRule(JavaRDD<Encoded> unique, PrepareConfig cfg) {
+    private static Function<Encoded, Boolean> validationRule(JavaRDD<Tuple2<OrderKey, Encoded>> sorted, int shards, PrepareConfig cfg) {
         final long seed = cfg.seed();
         if (!cfg.valIsCount()) {
             final double fraction = cfg.valSize();
@@ -194,20 +399,33 @@ public final class PrepareJob {
         }
         long k = (long) cfg.valSize();
         if (k > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("data.val_size = " + k + ": too large a count; give a fraction");
-        List<OrderKey> smallest = unique.map(e -> new OrderKey(SplitAndDedup.unit(e.hash(), seed), e.where())).takeOrdered((int) k + 1, OrderKey.ORDER);
+        final boolean dedup = cfg.dedup();
+        List<OrderKey> smallest = sorted.mapPartitionsWithIndex((p, it) -> {
+            if (p == shards) return java.util.Collections.<OrderKey>emptyIterator();
+            Iterator<Encoded> values = new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return it.hasNext();
+                }
+
+                @Override
+                public Encoded next() {
+                    return it.next()._2;
+                }
+            };
+            Iterator<Encoded> unique = dedup ? new DropRepeats(values) : values;
+            List<OrderKey> keys = new ArrayList<>();
+            while (unique.hasNext()) {
+                Encoded e = unique.next();
+                keys.add(new OrderKey(SplitAndDedup.unit(e.hash(), seed), e.where()));
+            }
+            return keys.iterator();
+        }, true).takeOrdered((int) k + 1, OrderKey.ORDER);
         if (smallest.size() <= k) {
             throw new IllegalArgumentException("data.val_size = " + k + " but only " + smallest.size() + " examples were kept: nothing would be left to train on");
         }
         final OrderKey last = smallest.get((int) k - 1);
         return e -> new OrderKey(SplitAndDedup.unit(e.hash(), seed), e.where()).compareTo(last) <= 0;
-    }
-
-    /** Writes one split's rows in order, one Parquet file per shard, packing first if asked. */
-    private static void write(SparkSession spark, JavaRDD<Encoded> examples, PrepareConfig cfg, String uri) {
-        final int cutoff = cfg.cutoffLen();
-        JavaRDD<Encoded> rows = cfg.packing() ? examples.mapPartitions(it -> new Packer(it, cutoff), true) : examples;
-        JavaRDD<Row> out = rows.map(e -> RowFactory.create(e.inputIds(), e.labels(), e.inputIds().length, e.where()));
-        spark.createDataFrame(out, SCHEMA).write().mode("overwrite").parquet(uri);
     }
 
     private static String rejectLine(Encoded e) {
@@ -216,10 +434,11 @@ public final class PrepareJob {
         return n.toString();
     }
 
-    private static Iterator<Encoded> encodePartition(Iterator<RawRecords.Raw> it, PrepareConfig c, String tokPath, String fingerprint, PromptTemplate template)
-            throws IOException {
+    private static Iterator<Encoded> encodePartition(Iterator<RawRecords.Raw> it, PrepareConfig c, String tokPath, String fingerprint, PromptTemplate template,
+                                                      LongAccumulator counted) throws IOException {
         Tokenizer tok = TokenizerCache.onExecutor(tokPath, fingerprint);
         ExampleEncoder enc = new ExampleEncoder(tok, c.cutoffLen(), c.trainOnInputs(), c.dropLong() ? ExampleEncoder.Truncation.DROP : ExampleEncoder.Truncation.RESPONSE);
+        String[] prefixes = c.sources().stream().map(s -> HadoopFs.path(s.uri()).toString()).toArray(String[]::new);
         return new Iterator<>() {
             @Override
             public boolean hasNext() {
@@ -228,12 +447,13 @@ public final class PrepareJob {
 
             @Override
             public Encoded next() {
-                return encode(it.next(), c, enc, template);
+                counted.add(1);
+                return encode(it.next(), c, prefixes, enc, template);
             }
         };
     }
 
-    private static Encoded encode(RawRecords.Raw r, PrepareConfig c, ExampleEncoder enc, PromptTemplate template) {
+    private static Encoded encode(RawRecords.Raw r, PrepareConfig c, String[] prefixes, ExampleEncoder enc, PromptTemplate template) {
         if (r.reject() != null) return Encoded.rejected(r.where(), r.reject(), r.json());
         JsonNode node;
         try {
@@ -241,25 +461,26 @@ public final class PrepareJob {
         } catch (IOException e) {
             return Encoded.rejected(r.where(), "malformed JSON: " + e.getMessage().split("\n")[0], r.json());
         }
-        RecordParser.Parsed p = RecordParser.parse(node, r.where(), sourceFor(c, r.where()), template);
+        RecordParser.Parsed p = RecordParser.parse(node, r.where(), sourceFor(c, prefixes, r.where()), template);
         if (p.record() == null) return Encoded.rejected(r.where(), p.rejectReason(), r.json());
         ExampleEncoder.Result res = enc.encode(p.record());
         if (!res.kept()) return Encoded.rejected(r.where(), res.rejectReason(), r.json());
         return new Encoded(SplitAndDedup.hash(p.record()), res.inputIds(), res.labels(), r.where(), res.truncated(), null, null);
     }
 
-    /** The source a file came from (for its format and field names): the longest matching URI prefix, else the first. */
-    private static PrepareConfig.Source sourceFor(PrepareConfig c, String where) {
-        PrepareConfig.Source best = c.sources().get(0);
-        int bestLen = -1;
-        for (PrepareConfig.Source s : c.sources()) {
-            String u = HadoopFs.path(s.uri()).toString();
-            if (where.startsWith(u) && u.length() > bestLen) {
-                best = s;
-                bestLen = u.length();
+    /**
+     * The source a file came from (for its format and field names): the longest matching URI prefix, else the first.
+     * {@code prefixes[i]} is source i's URI as a Hadoop path (made once per partition, not per record).
+     */
+    private static PrepareConfig.Source sourceFor(PrepareConfig c, String[] prefixes, String where) {
+        int best = 0, bestLen = -1;
+        for (int i = 0; i < prefixes.length; i++) {
+            if (where.startsWith(prefixes[i]) && prefixes[i].length() > bestLen) {
+                best = i;
+                bestLen = prefixes[i].length();
             }
         }
-        return best;
+        return c.sources().get(best);
     }
 
     private static void writeManifest(String outUri, PrepareConfig cfg, Tokenizer tok, PrepareSummary s, long[] hist, int trainShards, int valShards,
@@ -281,10 +502,13 @@ public final class PrepareJob {
         HadoopFs.writeAtomically(HadoopFs.join(outUri, "manifest.json"), JsonFormat.printer().print(manifest).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** A SparkSession for the CLI and tests (UI off, few SQL shuffle partitions, a progress bar on a terminal). */
+    /**
+     * A SparkSession for the CLI and tests: UI off, few SQL shuffle partitions, Spark's console progress bar off
+     * (lora4j draws its own, {@link SparkProgress}), heartbeats every second so a running task's record count is live.
+     */
     public static SparkSession localSession(String master) {
         return SparkSession.builder().master(master).appName("lora4j-prepare").config("spark.ui.enabled", "false")
-                .config("spark.ui.showConsoleProgress", String.valueOf(System.console() != null))
+                .config("spark.ui.showConsoleProgress", "false").config("spark.executor.heartbeatInterval", "1s")
                 .config("spark.sql.shuffle.partitions", "4").getOrCreate();
     }
 }

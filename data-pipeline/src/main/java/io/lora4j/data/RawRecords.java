@@ -34,7 +34,83 @@ final class RawRecords {
     /** A record's text and position, or why it could not be read. */
     record Raw(String where, String json, String reject) implements Serializable {}
 
+    /**
+     * A piece of the input for one task: a whole file ({@code start < 0}), or the JSON Lines that start at a byte in
+     * [start, end) of a large file, with the number of newlines before {@code start} (from {@link #countLines}) so
+     * that line numbers are the file's own. Reading a file by slices gives exactly the records of reading it whole.
+     */
+    record Slice(String file, long start, long end, long newlinesBefore) implements Serializable {
+        static Slice whole(String file) {
+            return new Slice(file, -1, -1, 0);
+        }
+    }
+
+    /** Newlines in [start, end) of a file, and whether any byte there is not blank (space, tab, CR, LF, BOM bytes). */
+    record LineCount(long newlines, boolean nonBlank) implements Serializable {}
+
     private RawRecords() {}
+
+    static Iterator<Raw> read(Slice s) throws IOException {
+        if (s.start() < 0) return read(s.file());
+        Path p = new Path(s.file());
+        FileSystem fs = p.getFileSystem(new Configuration());
+        org.apache.hadoop.fs.FSDataInputStream in = fs.open(p, 1 << 16);
+        try {
+            long lineStart = s.start(), lineNo = s.newlinesBefore();
+            if (s.start() > 0) {
+                // the line that starts in this slice first: after the first newline at or after start - 1
+                in.seek(s.start() - 1);
+                InputStream b = new BufferedInputStream(in, 1 << 16);
+                int c;
+                lineStart = s.start() - 1;
+                while ((c = b.read()) >= 0 && c != '\n') lineStart++;
+                if (c < 0) {
+                    b.close();
+                    return java.util.Collections.emptyIterator();
+                }
+                lineStart++;
+                if (lineStart > s.start()) lineNo++; // the newline that ended the previous slice's last line is ours to count
+                return new LineIterator(s.file(), b, lineStart, s.end(), (int) lineNo);
+            }
+            return new LineIterator(s.file(), new BufferedInputStream(in, 1 << 16), 0, s.end(), 0);
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
+    }
+
+    /** Counts what {@link Slice#newlinesBefore()} needs, for one byte range (a task of its own: the file is not read twice by one task). */
+    static LineCount countLines(String file, long start, long end) throws IOException {
+        Path p = new Path(file);
+        FileSystem fs = p.getFileSystem(new Configuration());
+        try (org.apache.hadoop.fs.FSDataInputStream in = fs.open(p, 1 << 16)) {
+            in.seek(start);
+            byte[] buf = new byte[1 << 16];
+            long left = end - start, newlines = 0;
+            boolean nonBlank = false;
+            while (left > 0) {
+                int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                if (n < 0) break;
+                for (int i = 0; i < n; i++) {
+                    byte c = buf[i];
+                    if (c == '\n') newlines++;
+                    else if (!nonBlank && c != ' ' && c != '\r' && c != '\t' && c != (byte) 0xEF && c != (byte) 0xBB && c != (byte) 0xBF) nonBlank = true;
+                }
+                left -= n;
+            }
+            return new LineCount(newlines, nonBlank);
+        }
+    }
+
+    /** Whether a file holds a JSON array (its first character after blanks and a byte-order mark is '['). */
+    static boolean isJsonArray(String file) throws IOException {
+        Path p = new Path(file);
+        try (InputStream in = new BufferedInputStream(p.getFileSystem(new Configuration()).open(p), 1 << 16)) {
+            int c, skipped = 0;
+            do c = in.read(); while (++skipped < (1 << 16) && (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == 0xEF || c == 0xBB || c == 0xBF));
+            return c == '[';
+        }
+    }
 
     static Iterator<Raw> read(String file) throws IOException {
         Path p = new Path(file);
@@ -49,7 +125,7 @@ final class RawRecords {
                 in.close();
                 return java.util.List.of(new Raw(file, "", "empty file")).iterator();
             }
-            return c == '[' ? new ArrayIterator(file, in) : new LineIterator(file, in);
+            return c == '[' ? new ArrayIterator(file, in) : new LineIterator(file, in, 0, Long.MAX_VALUE, 0);
         } catch (IOException | RuntimeException e) {
             in.close();
             throw e;
@@ -128,16 +204,23 @@ final class RawRecords {
         }
     }
 
+    /** The lines that start at a byte in [lineStart, end) (a whole file: end = MAX_VALUE), numbered after {@code lineNo}. */
     private static final class LineIterator extends Lazy {
         private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
         private final ByteArrayOutputStream line = new ByteArrayOutputStream();
         private final byte[] buffer = new byte[1 << 16];
+        private final long end;
+        private long lineStart;
         private int pos, limit, lineNo;
         private boolean eof, produced;
 
-        LineIterator(String file, InputStream in) {
+        LineIterator(String file, InputStream in, long lineStart, long end, int lineNo) {
             super(file, in);
+            this.lineStart = lineStart;
+            this.end = end;
+            this.lineNo = lineNo;
+            this.produced = end != Long.MAX_VALUE; // a slice never stands for an empty file: the driver reads those whole
         }
 
         @Override
@@ -149,9 +232,10 @@ final class RawRecords {
         }
 
         private Raw nextLine() throws IOException {
-            while (!eof) {
+            while (!eof && lineStart < end) {
                 line.reset();
                 long length = readLine();
+                lineStart += length + 1;
                 lineNo++;
                 byte[] bytes = line.toByteArray();
                 String where = file + ":" + lineNo;

@@ -38,6 +38,55 @@ class RawRecordsTest {
     }
 
     @Test
+    void slicesOfAFileGiveExactlyTheRecordsOfTheWholeFile() throws Exception {
+        ByteArrayOutputStreamHolder b = new ByteArrayOutputStreamHolder();
+        b.add("\uFEFF{\"a\": 1}\r\n\n   \n".getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < 40; i++) b.add(("{\"i\": " + i + ", \"t\": \"" + "x".repeat(i % 7) + "\"}" + (i % 5 == 0 ? "\r\n" : "\n") + (i % 9 == 0 ? "\n\n" : ""))
+                .getBytes(StandardCharsets.UTF_8));
+        b.add("{\"bad\": \"caf\u00e9\"}\n".getBytes(StandardCharsets.ISO_8859_1));
+        b.add("{\"last\": true}".getBytes(StandardCharsets.UTF_8));
+        byte[] content = b.bytes();
+        List<RawRecords.Raw> whole = read("s.jsonl", content);
+        String file = tmp.resolve("s.jsonl").toString();
+        java.util.Random r = new java.util.Random(11);
+        for (int trial = 0; trial < 60; trial++) {
+            int k = 2 + r.nextInt(5);
+            java.util.TreeSet<Long> cuts = new java.util.TreeSet<>();
+            while (cuts.size() < k - 1) {
+                long c = 1 + r.nextInt(content.length - 1);
+                if (trial % 3 == 0) { // cut right at or after a newline
+                    while (c < content.length - 1 && content[(int) c] != '\n') c++;
+                    c += trial % 2;
+                }
+                if (c > 0 && c < content.length) cuts.add(c);
+            }
+            List<Long> bounds = new ArrayList<>(List.of(0L));
+            bounds.addAll(cuts);
+            bounds.add((long) content.length);
+            List<RawRecords.Raw> got = new ArrayList<>();
+            long before = 0;
+            for (int j = 0; j + 1 < bounds.size(); j++) {
+                RawRecords.read(new RawRecords.Slice(file, bounds.get(j), bounds.get(j + 1), before)).forEachRemaining(got::add);
+                before += RawRecords.countLines(file, bounds.get(j), bounds.get(j + 1)).newlines();
+            }
+            assertEquals(whole, got, "cuts " + bounds);
+        }
+        assertFalse(RawRecords.isJsonArray(file));
+    }
+
+    static final class ByteArrayOutputStreamHolder {
+        final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+
+        void add(byte[] b) {
+            out.writeBytes(b);
+        }
+
+        byte[] bytes() {
+            return out.toByteArray();
+        }
+    }
+
+    @Test
     void invalidUtf8IsRejectedPerLine() throws Exception {
         byte[] bad = "{\"a\": \"x\"}\n{\"b\": \"caf\u00e9\"}\n".getBytes(StandardCharsets.ISO_8859_1);
         List<RawRecords.Raw> r = read("latin1.jsonl", bad);

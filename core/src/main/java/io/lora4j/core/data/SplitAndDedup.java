@@ -13,24 +13,56 @@ import java.text.Normalizer;
 public final class SplitAndDedup {
     private SplitAndDedup() {}
 
+    /**
+     * NFC, runs of regex {@code \\s} ([ \t\n\x0B\f\r]) collapsed to one space, then {@link String#trim()}: the same
+     * string as {@code Normalizer.normalize(s, NFC).replaceAll("\\s+", " ").trim()}, without a regex and without
+     * copying text that is already NFC (ASCII always is).
+     */
     public static String normalize(String s) {
-        return Normalizer.normalize(s, Normalizer.Form.NFC).replaceAll("\\s+", " ").trim();
+        boolean ascii = true;
+        for (int i = 0; i < s.length() && ascii; i++) ascii = s.charAt(i) < 0x80;
+        if (!ascii && !Normalizer.isNormalized(s, Normalizer.Form.NFC)) s = Normalizer.normalize(s, Normalizer.Form.NFC);
+        int n = s.length(), i = 0;
+        while (i < n && !(isSpace(s.charAt(i)) && (s.charAt(i) != ' ' || (i + 1 < n && isSpace(s.charAt(i + 1)))))) i++;
+        if (i == n) return s.trim(); // nothing to collapse
+        StringBuilder b = new StringBuilder(n).append(s, 0, i);
+        boolean inSpace = false;
+        for (; i < n; i++) {
+            char c = s.charAt(i);
+            if (isSpace(c)) {
+                if (!inSpace) b.append(' ');
+                inSpace = true;
+            } else {
+                b.append(c);
+                inSpace = false;
+            }
+        }
+        return b.toString().trim();
     }
 
-    public static long hash(InstructionRecord r) {
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
+    }
+
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            MessageDigest d = MessageDigest.getInstance("SHA-256");
-            for (InstructionRecord.Turn t : r.turns()) {
-                d.update(normalize(t.text()).getBytes(StandardCharsets.UTF_8));
-                d.update((byte) (t.trained() ? 1 : 0));
-            }
-            byte[] h = d.digest();
-            long v = 0;
-            for (int i = 0; i < 8; i++) v = (v << 8) | (h[i] & 0xFF);
-            return v;
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    });
+
+    public static long hash(InstructionRecord r) {
+        MessageDigest d = SHA256.get();
+        d.reset();
+        for (InstructionRecord.Turn t : r.turns()) {
+            d.update(normalize(t.text()).getBytes(StandardCharsets.UTF_8));
+            d.update((byte) (t.trained() ? 1 : 0));
+        }
+        byte[] h = d.digest();
+        long v = 0;
+        for (int i = 0; i < 8; i++) v = (v << 8) | (h[i] & 0xFF);
+        return v;
     }
 
     /** A uniform number in [0, 1) from the record hash and the seed. */
