@@ -84,7 +84,7 @@ public final class PrepareJob {
         List<String> files = new ArrayList<>();
         for (PrepareConfig.Source s : cfg.sources()) {
             Path p = HadoopFs.path(s.uri());
-            FileSystem fs = p.getFileSystem(new Configuration());
+            FileSystem fs = p.getFileSystem(HadoopConf.get());
             FileStatus[] matched = fs.globStatus(p);
             if (matched == null || matched.length == 0) throw new IOException("data source " + s.uri() + ": no such file or directory");
             for (FileStatus st : matched) collect(fs, st, files);
@@ -230,7 +230,7 @@ public final class PrepareJob {
             for (String f : files) out.add(RawRecords.Slice.whole(f));
             return out;
         }
-        Configuration conf = new Configuration();
+        Configuration conf = HadoopConf.get();
         List<RawRecords.Slice> ranges = new ArrayList<>();
         for (String f : files) {
             Path p = new Path(f);
@@ -259,7 +259,7 @@ public final class PrepareJob {
 
     /** Total size of the input files: the number of shards follows from it (never from the cluster). */
     static long inputBytes(List<String> files) throws IOException {
-        Configuration conf = new Configuration();
+        Configuration conf = HadoopConf.get();
         long n = 0;
         for (String f : files) {
             Path p = new Path(f);
@@ -271,7 +271,7 @@ public final class PrepareJob {
     /** Drops temporary files of failed task attempts and marks the directory complete. */
     private static void finish(String dirUri) throws IOException {
         Path dir = HadoopFs.path(dirUri);
-        FileSystem fs = dir.getFileSystem(new Configuration());
+        FileSystem fs = dir.getFileSystem(HadoopConf.get());
         for (FileStatus st : fs.listStatus(dir)) if (st.getPath().getName().endsWith(".tmp")) fs.delete(st.getPath(), false);
         HadoopFs.writeAtomically(HadoopFs.join(dirUri, "_SUCCESS"), new byte[0]);
     }

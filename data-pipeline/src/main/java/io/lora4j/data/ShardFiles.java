@@ -72,7 +72,7 @@ final class ShardFiles {
         long rows;
 
         private Shard(String dir, String name, long attempt) throws IOException {
-            Configuration conf = new Configuration();
+            Configuration conf = HadoopConf.get();
             target = new Path(dir, name);
             temp = new Path(dir, "." + name + "." + attempt + ".tmp");
             fs = target.getFileSystem(conf);
@@ -152,7 +152,7 @@ final class ShardFiles {
     /** Writes the rejects text file (one JSON line each) at {@code dir/name} through a temporary file. */
     static void text(String dir, String name, long attempt, java.util.Iterator<String> lines) throws IOException {
         Path target = new Path(dir, name), temp = new Path(dir, "." + name + "." + attempt + ".tmp");
-        FileSystem fs = target.getFileSystem(new Configuration());
+        FileSystem fs = target.getFileSystem(HadoopConf.get());
         try (OutputStream out = new java.io.BufferedOutputStream(fs.create(temp, true), 1 << 16)) {
             while (lines.hasNext()) {
                 String l = lines.next();
