@@ -34,9 +34,13 @@ import scala.Tuple2;
 
 /**
  * {@code lora4j prepare}: instruction data on any Hadoop FileSystem → tokenized, label-masked, deduplicated,
- * split Parquet shards with a manifest and rejects. Files are read on executors; the tokenizer is loaded once per JVM
- * and used per partition; the split, the order, the shards and the packing depend only on record hashes, the seed
- * and the record count, so the result does not depend on the number of cores, partitions or what else is in the data.
+ * split Parquet shards with a manifest and rejects. Files are read on executors (a large JSON Lines file in byte-range
+ * slices when there are fewer files than cores); the tokenizer is loaded once per JVM and used per partition. The data
+ * is tokenized once and shuffled once, straight into range shards in the seeded order plus one partition of rejects;
+ * each shard task deduplicates, splits, packs and writes its own Parquet files and returns its counts, so the summary
+ * needs no further pass and nothing is cached. The split, the order, the shards and the packing depend only on record
+ * hashes, the seed and the input size, so the result does not depend on the number of cores, partitions or what else
+ * is in the data.
  */
 public final class PrepareJob {
     public static final StructType SCHEMA = new StructType()
