@@ -53,14 +53,16 @@ final class ShardFiles {
     /**
      * Straight to Parquet's column writers (repetition and definition levels computed here), without the record
      * assembly layer (MessageColumnIO), which took as much time as the encoding itself for these per-token lists.
-     * One row group per 128 MiB buffered (a shard is far smaller), Parquet's default page, dictionary and statistics
-     * settings, Snappy.
+     * One row group per 128 MiB buffered (a shard is far smaller), Parquet's default page, dictionary (not for source)
+     * and statistics settings, Snappy.
      */
     static final class Shard implements AutoCloseable {
         private static final long ROW_GROUP_BYTES = 128L << 20;
         private final Path target, temp;
         private final FileSystem fs;
-        private final ParquetProperties props = ParquetProperties.builder().withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0).build();
+        // no dictionary for source: every value is unique, so the dictionary only costs hashing before its fallback
+        private final ParquetProperties props = ParquetProperties.builder().withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
+                .withDictionaryEncoding("source", false).build();
         private final CodecFactory codecs;
         private final CompressionCodecFactory.BytesInputCompressor compressor;
         private final ParquetFileWriter file;
