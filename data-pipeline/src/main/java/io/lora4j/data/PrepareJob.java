@@ -174,6 +174,8 @@ public final class PrepareJob {
             Function<Encoded, Boolean> isVal = validationRule(sorted, shards, cfg);
 
             String trainUri = HadoopFs.join(outUri, "train"), valUri = HadoopFs.join(outUri, "val"), rejectsUri = HadoopFs.join(outUri, "rejects");
+            // the manifest goes first: a run that fails from here on leaves no directory that looks complete
+            for (String m : new String[] {"manifest.pb", "manifest.json"}) HadoopFs.delete(HadoopFs.join(outUri, m));
             for (String d : new String[] {trainUri, valUri, rejectsUri}) {
                 HadoopFs.delete(d);
                 HadoopFs.mkdirs(d);
