@@ -37,7 +37,12 @@ final class BenchCommand implements Callable<Integer> {
             case "allreduce" -> io.lora4j.trainer.dist.AllReduceBenchmark.run(System.out);
             case "prepare" -> {
                 if (tokenizer == null || data == null) throw new IllegalArgumentException("bench prepare needs --tokenizer FILE and --data A.json[,B.json]");
-                io.lora4j.data.PrepareBenchmark.run(tokenizer, data, records, java.nio.file.Files.createTempDirectory("lora4j-bench-prepare"), System.out);
+                Path work = java.nio.file.Files.createTempDirectory("lora4j-bench-prepare");
+                try {
+                    io.lora4j.data.PrepareBenchmark.run(tokenizer, data, records, work, System.out);
+                } finally {
+                    io.lora4j.data.PrepareBenchmark.deleteTree(work); // the input copy and every run's dataset: hundreds of MB
+                }
             }
             default -> throw new IllegalArgumentException("unknown benchmark '" + what + "': expected tokenize, train, quantize, allreduce or prepare");
         }

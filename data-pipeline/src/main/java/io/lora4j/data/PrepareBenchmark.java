@@ -36,7 +36,12 @@ public final class PrepareBenchmark {
         }
         List<Path> files = new ArrayList<>();
         for (int i = 2; i < args.length; i++) files.add(Path.of(args[i]));
-        run(Path.of(args[0]), files, Integer.parseInt(args[1]), Files.createTempDirectory("lora4j-bench-prepare"), System.out);
+        Path work = Files.createTempDirectory("lora4j-bench-prepare");
+        try {
+            run(Path.of(args[0]), files, Integer.parseInt(args[1]), work, System.out);
+        } finally {
+            deleteTree(work);
+        }
     }
 
     /** One timed run: wall and process CPU seconds, the CPU of each thread, and the stages of a Spark run. */
@@ -133,6 +138,14 @@ public final class PrepareBenchmark {
         threads.entrySet().stream().filter(e -> e.getValue() >= 2).sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
                 .forEach(e -> t.append(String.format("%s %.2f s; ", e.getKey(), e.getValue() / 100.0)));
         return t.toString();
+    }
+
+    /** Deletes a directory and everything under it (the benchmark's work directory). */
+    public static void deleteTree(Path dir) throws java.io.IOException {
+        if (!Files.exists(dir)) return;
+        try (var all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
     }
 
     /** CPU ticks (1/100 s) by thread name, digits dropped (Linux /proc; empty elsewhere): JIT, GC and Spark threads too. */

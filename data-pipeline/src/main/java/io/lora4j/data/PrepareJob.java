@@ -34,9 +34,13 @@ import scala.Tuple2;
 
 /**
  * {@code lora4j prepare}: instruction data on any Hadoop FileSystem → tokenized, label-masked, deduplicated,
- * split Parquet shards with a manifest and rejects. Files are read on executors; the tokenizer is loaded once per JVM
- * and used per partition; the split, the order, the shards and the packing depend only on record hashes, the seed
- * and the record count, so the result does not depend on the number of cores, partitions or what else is in the data.
+ * split Parquet shards with a manifest and rejects. Files are read on executors (a large JSON Lines file in byte-range
+ * slices when there are fewer files than cores); the tokenizer is loaded once per JVM and used per partition. The data
+ * is tokenized once and shuffled once, straight into range shards in the seeded order plus one partition of rejects;
+ * each shard task deduplicates, splits, packs and writes its own Parquet files and returns its counts, so the summary
+ * needs no further pass and nothing is cached. The split, the order, the shards and the packing depend only on record
+ * hashes, the seed and the input size, so the result does not depend on the number of cores, partitions or what else
+ * is in the data.
  */
 public final class PrepareJob {
     public static final StructType SCHEMA = new StructType()
@@ -84,7 +88,7 @@ public final class PrepareJob {
         List<String> files = new ArrayList<>();
         for (PrepareConfig.Source s : cfg.sources()) {
             Path p = HadoopFs.path(s.uri());
-            FileSystem fs = p.getFileSystem(new Configuration());
+            FileSystem fs = p.getFileSystem(HadoopConf.get());
             FileStatus[] matched = fs.globStatus(p);
             if (matched == null || matched.length == 0) throw new IOException("data source " + s.uri() + ": no such file or directory");
             for (FileStatus st : matched) collect(fs, st, files);
@@ -170,6 +174,8 @@ public final class PrepareJob {
             Function<Encoded, Boolean> isVal = validationRule(sorted, shards, cfg);
 
             String trainUri = HadoopFs.join(outUri, "train"), valUri = HadoopFs.join(outUri, "val"), rejectsUri = HadoopFs.join(outUri, "rejects");
+            // the manifest goes first: a run that fails from here on leaves no directory that looks complete
+            for (String m : new String[] {"manifest.pb", "manifest.json"}) HadoopFs.delete(HadoopFs.join(outUri, m));
             for (String d : new String[] {trainUri, valUri, rejectsUri}) {
                 HadoopFs.delete(d);
                 HadoopFs.mkdirs(d);
@@ -230,7 +236,7 @@ public final class PrepareJob {
             for (String f : files) out.add(RawRecords.Slice.whole(f));
             return out;
         }
-        Configuration conf = new Configuration();
+        Configuration conf = HadoopConf.get();
         List<RawRecords.Slice> ranges = new ArrayList<>();
         for (String f : files) {
             Path p = new Path(f);
@@ -259,7 +265,7 @@ public final class PrepareJob {
 
     /** Total size of the input files: the number of shards follows from it (never from the cluster). */
     static long inputBytes(List<String> files) throws IOException {
-        Configuration conf = new Configuration();
+        Configuration conf = HadoopConf.get();
         long n = 0;
         for (String f : files) {
             Path p = new Path(f);
@@ -271,7 +277,7 @@ public final class PrepareJob {
     /** Drops temporary files of failed task attempts and marks the directory complete. */
     private static void finish(String dirUri) throws IOException {
         Path dir = HadoopFs.path(dirUri);
-        FileSystem fs = dir.getFileSystem(new Configuration());
+        FileSystem fs = dir.getFileSystem(HadoopConf.get());
         for (FileStatus st : fs.listStatus(dir)) if (st.getPath().getName().endsWith(".tmp")) fs.delete(st.getPath(), false);
         HadoopFs.writeAtomically(HadoopFs.join(dirUri, "_SUCCESS"), new byte[0]);
     }

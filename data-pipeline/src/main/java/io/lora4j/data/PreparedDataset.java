@@ -67,7 +67,7 @@ public final class PreparedDataset {
 
     /** The Parquet shard files of one split, in training order. */
     static List<Path> shards(String dirUri) throws IOException {
-        Configuration conf = new Configuration();
+        Configuration conf = HadoopConf.get();
         Path dir = HadoopFs.path(dirUri);
         FileSystem fs = dir.getFileSystem(conf);
         List<Path> out = new ArrayList<>();
@@ -82,7 +82,7 @@ public final class PreparedDataset {
 
     /** Rows in one split, from the Parquet footers (no data pages are read). */
     static long rowCount(String dirUri) throws IOException {
-        Configuration conf = new Configuration();
+        Configuration conf = HadoopConf.get();
         long n = 0;
         for (Path shard : shards(dirUri)) {
             try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(shard, conf))) {
@@ -94,7 +94,7 @@ public final class PreparedDataset {
 
     private static List<Example> rows(String dirUri) throws IOException {
         List<Example> out = new ArrayList<>();
-        Configuration conf = new Configuration();
+        Configuration conf = HadoopConf.get();
         for (Path shard : shards(dirUri)) {
             try (ParquetReader<Group> r = ParquetReader.builder(new GroupReadSupport(), shard).withConf(conf).build()) {
                 for (Group g; (g = r.read()) != null; ) {

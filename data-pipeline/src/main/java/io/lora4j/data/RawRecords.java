@@ -53,7 +53,7 @@ final class RawRecords {
     static Iterator<Raw> read(Slice s) throws IOException {
         if (s.start() < 0) return read(s.file());
         Path p = new Path(s.file());
-        FileSystem fs = p.getFileSystem(new Configuration());
+        FileSystem fs = p.getFileSystem(HadoopConf.get());
         org.apache.hadoop.fs.FSDataInputStream in = fs.open(p, 1 << 16);
         try {
             long lineStart = s.start(), lineNo = s.newlinesBefore();
@@ -82,7 +82,7 @@ final class RawRecords {
     /** Counts what {@link Slice#newlinesBefore()} needs, for one byte range (a task of its own: the file is not read twice by one task). */
     static LineCount countLines(String file, long start, long end) throws IOException {
         Path p = new Path(file);
-        FileSystem fs = p.getFileSystem(new Configuration());
+        FileSystem fs = p.getFileSystem(HadoopConf.get());
         try (org.apache.hadoop.fs.FSDataInputStream in = fs.open(p, 1 << 16)) {
             in.seek(start);
             byte[] buf = new byte[1 << 16];
@@ -105,7 +105,7 @@ final class RawRecords {
     /** Whether a file holds a JSON array (its first character after blanks and a byte-order mark is '['). */
     static boolean isJsonArray(String file) throws IOException {
         Path p = new Path(file);
-        try (InputStream in = new BufferedInputStream(p.getFileSystem(new Configuration()).open(p), 1 << 16)) {
+        try (InputStream in = new BufferedInputStream(p.getFileSystem(HadoopConf.get()).open(p), 1 << 16)) {
             int c, skipped = 0;
             do c = in.read(); while (++skipped < (1 << 16) && (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == 0xEF || c == 0xBB || c == 0xBF));
             return c == '[';
@@ -114,7 +114,7 @@ final class RawRecords {
 
     static Iterator<Raw> read(String file) throws IOException {
         Path p = new Path(file);
-        FileSystem fs = p.getFileSystem(new Configuration());
+        FileSystem fs = p.getFileSystem(HadoopConf.get());
         InputStream in = new BufferedInputStream(fs.open(p), 1 << 16);
         try {
             in.mark(1 << 16);

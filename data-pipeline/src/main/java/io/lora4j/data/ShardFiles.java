@@ -53,14 +53,16 @@ final class ShardFiles {
     /**
      * Straight to Parquet's column writers (repetition and definition levels computed here), without the record
      * assembly layer (MessageColumnIO), which took as much time as the encoding itself for these per-token lists.
-     * One row group per 128 MiB buffered (a shard is far smaller), Parquet's default page, dictionary and statistics
-     * settings, Snappy.
+     * One row group per 128 MiB buffered (a shard is far smaller), Parquet's default page, dictionary (not for source)
+     * and statistics settings, Snappy.
      */
     static final class Shard implements AutoCloseable {
         private static final long ROW_GROUP_BYTES = 128L << 20;
         private final Path target, temp;
         private final FileSystem fs;
-        private final ParquetProperties props = ParquetProperties.builder().withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0).build();
+        // no dictionary for source: every value is unique, so the dictionary only costs hashing before its fallback
+        private final ParquetProperties props = ParquetProperties.builder().withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
+                .withDictionaryEncoding("source", false).build();
         private final CodecFactory codecs;
         private final CompressionCodecFactory.BytesInputCompressor compressor;
         private final ParquetFileWriter file;
@@ -72,7 +74,7 @@ final class ShardFiles {
         long rows;
 
         private Shard(String dir, String name, long attempt) throws IOException {
-            Configuration conf = new Configuration();
+            Configuration conf = HadoopConf.get();
             target = new Path(dir, name);
             temp = new Path(dir, "." + name + "." + attempt + ".tmp");
             fs = target.getFileSystem(conf);
@@ -152,7 +154,7 @@ final class ShardFiles {
     /** Writes the rejects text file (one JSON line each) at {@code dir/name} through a temporary file. */
     static void text(String dir, String name, long attempt, java.util.Iterator<String> lines) throws IOException {
         Path target = new Path(dir, name), temp = new Path(dir, "." + name + "." + attempt + ".tmp");
-        FileSystem fs = target.getFileSystem(new Configuration());
+        FileSystem fs = target.getFileSystem(HadoopConf.get());
         try (OutputStream out = new java.io.BufferedOutputStream(fs.create(temp, true), 1 << 16)) {
             while (lines.hasNext()) {
                 String l = lines.next();
