@@ -39,6 +39,10 @@ final class RunCommand implements Callable<Integer> {
     }
 
     static int run(RunConfig cfg) throws Exception {
+        if (!HadoopFs.isLocal(cfg.outputDir())) {
+            throw new IllegalArgumentException("output_dir = " + cfg.outputDir() + ": `run` needs a local or shared-mount directory for now "
+                    + "(the export writes local files); `prepare` and `train` accept Hadoop FileSystem URIs");
+        }
         if (cfg.demo() != null) {
             io.lora4j.cli.demo.DemoBase.ensureBase(Path.of(cfg.demo().dataDir()), Path.of(cfg.baseModel()), cfg.demo().pretrainSteps(),
                     cfg.demo().instructions(), System.out);

@@ -24,7 +24,12 @@ final class RunReport {
     private RunReport() {}
 
     static Path write(Path runDir) throws IOException {
-        List<JsonNode> metrics = MetricsLog.read(runDir.toString());
+        return write(runDir, runDir.toString());
+    }
+
+    /** Writes the report into the local {@code runDir} from the metrics at {@code metricsUri} (any FileSystem). */
+    static Path write(Path runDir, String metricsUri) throws IOException {
+        List<JsonNode> metrics = MetricsLog.read(metricsUri);
         List<Double> steps = new ArrayList<>(), loss = new ArrayList<>(), lr = new ArrayList<>(), tps = new ArrayList<>();
         List<Double> evalSteps = new ArrayList<>(), valLoss = new ArrayList<>();
         StringBuilder samples = new StringBuilder();

@@ -65,7 +65,11 @@ final class TrainingSession {
         ParameterOptimizer opt = tc.optimizer().equals("adamw8bit") ? new AdamW8bit(params, st) : new AdamW(params, st);
         long total = Trainer.totalSteps(tc, data.train().size());
         var schedule = LrSchedules.of(tc.schedule(), tc.lr(), LrSchedules.warmupSteps(tc.warmupSteps(), tc.warmupRatio(), total), total);
-        Path runDir = Path.of(cfg.outputDir());
+        // checkpoints and metrics go straight to output_dir (any Hadoop FileSystem); the files written with java.nio
+        // (config, adapter, report) are staged locally when output_dir is remote and copied there at the end
+        String runUri = cfg.outputDir();
+        boolean remote = !HadoopFs.isLocal(runUri);
+        Path runDir = remote ? Files.createTempDirectory("lora4j-run-") : Path.of(runUri.startsWith("file:") ? java.net.URI.create(runUri).getPath() : runUri);
         Files.createDirectories(runDir);
         Files.writeString(runDir.resolve("config.yaml"), cfg.toYaml());
         int pad = tok.padId() >= 0 ? tok.padId() : Math.max(tok.unkId(), 0);
@@ -82,7 +86,7 @@ final class TrainingSession {
                 return out;
             }
         };
-        Trainer trainer = new Trainer(tc, params, opt, schedule, data.train(), data.val(), pad, runDir.toString(), configHash(cfg, tok), hooks, log);
+        Trainer trainer = new Trainer(tc, params, opt, schedule, data.train(), data.val(), pad, remote ? runUri : runDir.toString(), configHash(cfg, tok), hooks, log);
         Trainer.Result result = trainer.run(resume, stopAfter);
         if (result.tokensPerSecond() == 0 && result.steps() >= total) {
             log.printf("%ntraining was already complete (%d/%d steps): nothing to do; its losses are in metrics.jsonl and report.html%n", result.steps(), total);
@@ -100,7 +104,15 @@ final class TrainingSession {
             if (!AdapterReport.untrained(rows).isEmpty()) log.print(report);
             log.println("adapter (PEFT layout): " + adapterDir);
         }
-        if (comm.rank() == 0) log.println("report: " + RunReport.write(runDir));
+        if (comm.rank() == 0) {
+            log.println("report: " + RunReport.write(runDir, remote ? runUri : runDir.toString()));
+            if (remote) {
+                try (var files = Files.list(runDir)) {
+                    for (Path f : files.toList()) HadoopFs.copyFromLocal(f, HadoopFs.join(runUri, f.getFileName().toString()));
+                }
+                log.println("adapter, report and config copied to " + runUri + " (local copy: " + runDir + ")");
+            }
+        }
         return new Outcome(result, adapterDir, runDir, rows);
     }
 

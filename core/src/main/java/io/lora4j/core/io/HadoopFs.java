@@ -35,6 +35,17 @@ public final class HadoopFs {
         return fs(uri, new Configuration());
     }
 
+    /** A plain path or a file: URI (what java.nio can write directly). */
+    public static boolean isLocal(String uri) {
+        String scheme = URI.create(uri.replace(" ", "%20")).getScheme();
+        return scheme == null || scheme.equals("file");
+    }
+
+    /** Copies a local file or directory tree to {@code uri} (any FileSystem), replacing what is there. */
+    public static void copyFromLocal(java.nio.file.Path local, String uri) throws IOException {
+        fs(uri).copyFromLocalFile(false, true, new Path(local.toAbsolutePath().toUri()), path(uri));
+    }
+
     public static String join(String base, String child) {
         return base.endsWith("/") ? base + child : base + "/" + child;
     }
