@@ -2,12 +2,10 @@ package io.lora4j.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.lora4j.core.testing.MiniHdfs;
 import io.lora4j.core.testing.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,12 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 class HdfsTrainSharedDataTest {
     @Test
     void trainWritesItsRunDirectoryToHdfsAndResumesFromIt(@TempDir Path tmp) throws Exception {
-        Configuration conf = new Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("hdfs").toString());
-        MiniDFSCluster cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-        try {
-            cluster.waitActive();
-            String run = "hdfs://localhost:" + cluster.getNameNodePort() + "/runs/t";
+        try (MiniHdfs hdfs = MiniHdfs.start(tmp.resolve("hdfs"))) {
+            String run = hdfs.uri("/runs/t");
             Path config = tmp.resolve("run.yaml");
             Files.writeString(config, "base_model: " + SharedData.file("models/stories260K.gguf") + "\n"
                     + "output_dir: " + run + "\n"
@@ -29,10 +23,9 @@ class HdfsTrainSharedDataTest {
                     + "train: {micro_batch: 4, batch: 4, max_steps: 3, lr: 1.0e-2, schedule: constant, eval_every: 0, save_every: 0, max_eval_examples: 8}\n");
             CliSharedDataTest.Run first = CliSharedDataTest.run("train", "--config", config.toString());
             assertEquals(0, first.code(), first.err());
-            FileSystem fs = cluster.getFileSystem();
             for (String f : new String[] {"checkpoints/step-000003.pb", "metrics.jsonl", "adapter/adapter_model.safetensors", "adapter/adapter_config.json",
                     "report.html", "config.yaml", "loss.png"}) {
-                assertTrue(fs.exists(new org.apache.hadoop.fs.Path("/runs/t/" + f)), f + " on HDFS");
+                assertTrue(hdfs.exists("/runs/t/" + f), f + " on HDFS");
             }
             CliSharedDataTest.Run again = CliSharedDataTest.run("train", "--config", config.toString(), "--resume");
             assertEquals(0, again.code(), again.err());
@@ -40,8 +33,6 @@ class HdfsTrainSharedDataTest {
             CliSharedDataTest.Run runCmd = CliSharedDataTest.run("run", config.toString());
             assertNotEquals(0, runCmd.code());
             assertTrue(runCmd.err().contains("output_dir") && runCmd.err().contains("local or shared-mount"), runCmd.err());
-        } finally {
-            cluster.shutdown();
         }
     }
 }

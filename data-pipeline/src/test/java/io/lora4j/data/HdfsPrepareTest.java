@@ -5,15 +5,14 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.lora4j.core.gguf.GgufValue;
 import io.lora4j.core.gguf.GgufWriter;
 import io.lora4j.core.io.HadoopFs;
+import io.lora4j.core.testing.MiniHdfs;
 import io.lora4j.core.tokenizer.SpmBpeTrainer;
 import io.lora4j.core.tokenizer.TokenizerModel;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,14 +22,10 @@ class HdfsPrepareTest {
 
     @Test
     void preparesFromHdfsToHdfs(@TempDir Path tmp) throws Exception {
-        Configuration conf = new Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("hdfs").toString());
-        MiniDFSCluster cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
         SparkSession spark = null;
-        try {
-            cluster.waitActive();
-            String base = "hdfs://localhost:" + cluster.getNameNodePort();
-            FileSystem fs = cluster.getFileSystem();
+        try (MiniHdfs hdfs = MiniHdfs.start(tmp.resolve("hdfs"))) {
+            String base = hdfs.uri("");
+            FileSystem fs = hdfs.fs();
             StringBuilder b = new StringBuilder();
             for (int i = 0; i < 50; i++) b.append("{\"instruction\": \"Question ").append(i).append("\", \"output\": \"Answer ").append(i).append("\"}\n");
             b.append("{broken\n");
@@ -64,7 +59,6 @@ class HdfsPrepareTest {
             assertTrue(new String(HadoopFs.readAll(base + "/out/ds/manifest.json"), StandardCharsets.UTF_8).contains("tokenizerFingerprint"));
         } finally {
             if (spark != null) spark.stop();
-            cluster.shutdown();
         }
     }
 }

@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.lora4j.core.model.LlamaConfig;
 import io.lora4j.core.model.TinyModels;
+import io.lora4j.core.testing.MiniHdfs;
 import io.lora4j.trainer.data.TokenizedExample;
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,24 +16,17 @@ class HdfsCheckpointTest {
 
     @Test
     void checkpointsAndResumeOnHdfs(@TempDir Path tmp) throws Exception {
-        Configuration conf = new Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("hdfs").toString());
-        MiniDFSCluster cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-        try {
-            cluster.waitActive();
-            String run = "hdfs://localhost:" + cluster.getNameNodePort() + "/runs/r1";
+        try (MiniHdfs hdfs = MiniHdfs.start(tmp.resolve("hdfs"))) {
+            String run = hdfs.uri("/runs/r1");
             LlamaConfig c = TinyModels.config(1, false);
             List<TokenizedExample> train = GradientAccumulatorTest.examples(c, 8, 3);
             Trainer.Result first = trainerFor(c, train, run).run(false, 5);
             assertEquals(5, first.steps());
-            FileSystem fs = cluster.getFileSystem();
-            assertTrue(fs.exists(new org.apache.hadoop.fs.Path("/runs/r1/checkpoints/step-000005.pb")));
-            assertTrue(fs.exists(new org.apache.hadoop.fs.Path("/runs/r1/metrics.jsonl")));
+            assertTrue(hdfs.exists("/runs/r1/checkpoints/step-000005.pb"));
+            assertTrue(hdfs.exists("/runs/r1/metrics.jsonl"));
             Trainer.Result resumed = trainerFor(c, train, run).run(true, Long.MAX_VALUE);
             assertEquals(10, resumed.steps());
             assertEquals(10, MetricsLog.read(run).stream().filter(n -> n.get("kind").asText().equals("train")).count());
-        } finally {
-            cluster.shutdown();
         }
     }
 

@@ -139,19 +139,13 @@ class GangTest {
 
     @Test
     void theGangsRunDirectoryOnHdfsCarriesARecovery(@TempDir Path tmp) throws Exception {
-        org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
-        conf.set(org.apache.hadoop.hdfs.MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("hdfs").toString());
-        org.apache.hadoop.hdfs.MiniDFSCluster cluster = new org.apache.hadoop.hdfs.MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-        try {
-            cluster.waitActive();
-            String dir = "hdfs://localhost:" + cluster.getNameNodePort() + "/runs/gang", marker = tmp.resolve("crashed").toString();
+        try (io.lora4j.core.testing.MiniHdfs hdfs = io.lora4j.core.testing.MiniHdfs.start(tmp.resolve("hdfs"))) {
+            String dir = hdfs.uri("/runs/gang"), marker = tmp.resolve("crashed").toString();
             float[] single = train(4, new Trainer.Hooks() {}, tmp.resolve("single").toString(), false, 0, null);
             List<String> out = Gang.run(spark, 2, 3, false, 30_000, (comm, resume) -> encode(train(2, new GangHooks(comm, 5), dir, resume, 10, marker)));
             assertTrue(Files.exists(Path.of(marker)), "rank 1 failed once");
-            assertTrue(cluster.getFileSystem().exists(new org.apache.hadoop.fs.Path("/runs/gang/checkpoints/step-000020.pb")), "rank 0 wrote to HDFS");
+            assertTrue(hdfs.exists("/runs/gang/checkpoints/step-000020.pb"), "rank 0 wrote to HDFS");
             assertTrue(maxDiff(single, decode(out.get(0))) <= 1e-5, "resumed from the HDFS checkpoint: " + maxDiff(single, decode(out.get(0))));
-        } finally {
-            cluster.shutdown();
         }
     }
 }
