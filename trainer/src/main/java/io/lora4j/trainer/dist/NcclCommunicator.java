@@ -17,12 +17,12 @@ import java.nio.FloatBuffer;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.nccl.ncclComm;
 import org.bytedeco.cuda.nccl.ncclUniqueId;
-import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.BytePointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.concurrency.AffinityManager;
+import org.nd4j.linalg.api.memory.pointers.PagedPointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.nativeblas.OpaqueDataBuffer;
 
 /**
  * The gradient all-reduce on GPUs through NCCL (JavaCPP's bindings, which ND4J's CUDA backend brings), for
@@ -71,21 +71,15 @@ final class NcclCommunicator implements Communicator {
         }
         Nd4j.getAffinityManager().ensureLocation(flat, AffinityManager.Location.DEVICE);
         Nd4j.getExecutioner().commit();
-        Pointer device = deviceBuffer(flat).position(flat.offset() * Float.BYTES);
+        BytePointer device = deviceBuffer(flat).position(flat.offset() * Float.BYTES);
         nccl("ncclAllReduce", ncclAllReduce(device, device, flat.length(), ncclFloat, ncclSum, comm, stream));
         check("cudaStreamSynchronize", cudaStreamSynchronize(stream));
         Nd4j.getAffinityManager().tagLocation(flat, AffinityManager.Location.DEVICE);
     }
 
-    /** ND4J's device buffer of the array: the OpaqueDataBuffer's special (device) pointer, read as bytes. */
-    private static Pointer deviceBuffer(INDArray a) {
-        try {
-            // getOpaqueDataBuffer() is public on the backends' buffer classes but not on the DataBuffer interface
-            OpaqueDataBuffer opaque = (OpaqueDataBuffer) a.data().getClass().getMethod("getOpaqueDataBuffer").invoke(a.data());
-            return new Pointer(opaque.specialBuffer()) { };
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot reach ND4J's device buffer (" + a.data().getClass().getName() + "): is the CUDA backend in use?", e);
-        }
+    /** ND4J's device memory of the array's buffer (the platform address on the CUDA backend), as bytes. */
+    private static BytePointer deviceBuffer(INDArray a) {
+        return new PagedPointer(a.data().platformAddress()).asBytePointer();
     }
 
     @Override
