@@ -49,7 +49,8 @@ final class Comparison {
         StringBuilder md = new StringBuilder("| instruction | expected | base model | fine-tuned |\n|---|---|---|---|\n");
         int exact = 0, withExpected = 0;
         for (Prompt p : prompts) {
-            String b = answer(plain, tok, template, p, maxNewTokens), f = answer(tuned, tok, template, p, maxNewTokens);
+            String b = answer(plain, tok, template, p.instruction(), p.input(), maxNewTokens);
+            String f = answer(tuned, tok, template, p.instruction(), p.input(), maxNewTokens);
             if (!p.expected().isEmpty()) {
                 withExpected++;
                 if (f.equals(p.expected())) exact++;
@@ -63,8 +64,9 @@ final class Comparison {
         return exact;
     }
 
-    static String answer(LlamaModel model, Tokenizer tok, PromptTemplate template, Prompt p, int maxNewTokens) {
-        int[] ids = tok.encode(template.prompt(p.instruction(), p.input()), true);
+    /** Greedy answer of {@code model} to one instruction in {@code template}, up to EOS or {@code maxNewTokens}. */
+    static String answer(LlamaModel model, Tokenizer tok, PromptTemplate template, String instruction, String input, int maxNewTokens) {
+        int[] ids = tok.encode(template.prompt(instruction, input), true);
         return tok.decode(Generator.generate(model, ids, maxNewTokens, Sampler.greedy(), tok.eosId())).strip();
     }
 

@@ -4,10 +4,8 @@ import io.lora4j.core.data.InstructionRecord;
 import io.lora4j.core.data.PromptTemplate;
 import io.lora4j.core.io.HadoopFs;
 import io.lora4j.core.model.BaseModel;
-import io.lora4j.core.model.Generator;
 import io.lora4j.core.model.LlamaModel;
 import io.lora4j.core.model.ModelLoader;
-import io.lora4j.core.model.Sampler;
 import io.lora4j.core.tokenizer.Tokenizer;
 import io.lora4j.lora.AdapterReport;
 import io.lora4j.lora.LoraAdapter;
@@ -82,7 +80,7 @@ final class TrainingSession {
             @Override
             public List<String> samples(TrainableParameters ignored) {
                 List<String> out = new ArrayList<>();
-                for (String prompt : tc.samplePrompts()) out.add(sample(p.model(), tok, template, prompt, tc.sampleMaxTokens()));
+                for (String prompt : tc.samplePrompts()) out.add(Comparison.answer(p.model(), tok, template, prompt, "", tc.sampleMaxTokens()));
                 return out;
             }
         };
@@ -134,13 +132,6 @@ final class TrainingSession {
         } finally {
             spark.stop();
         }
-    }
-
-    /** Greedy answer of the (adapted) model to an instruction in the run's template. */
-    static String sample(LlamaModel model, Tokenizer tok, PromptTemplate template, String instruction, int maxTokens) {
-        String prompt = template.prompt(instruction, "");
-        int[] gen = Generator.generate(model, tok.encode(prompt, true), maxTokens, Sampler.greedy(), tok.eosId());
-        return tok.decode(gen).strip();
     }
 
     /** What must not change across a resume: base model, tokenizer, LoRA and optimizer settings, data settings. */

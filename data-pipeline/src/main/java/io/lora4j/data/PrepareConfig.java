@@ -43,7 +43,7 @@ public record PrepareConfig(List<Source> sources, String template, int cutoffLen
         }
     }
 
-    /** Without packing (the form the CLI builds). */
+    /** Without packing (the tests' and the benchmark's form; the CLI passes data.packing). */
     public PrepareConfig(List<Source> sources, String template, int cutoffLen, boolean dropLong, double valSize, boolean trainOnInputs, boolean dedup, long seed) {
         this(sources, template, cutoffLen, dropLong, valSize, trainOnInputs, dedup, seed, false);
     }

@@ -37,8 +37,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 public final class DemoBase {
     private DemoBase() {}
 
+    /** What {@link #writeData} generated. */
+    public record Generated(List<String> corpus, List<DemoData.Instruction> instructions) {}
+
     /** Writes corpus.txt, instructions.json and held_out.json into {@code dataDir} (deterministic; cheap to redo). */
-    public static List<String> writeData(Path dataDir, int instructions, PrintStream log) throws IOException {
+    public static Generated writeData(Path dataDir, int instructions, PrintStream log) throws IOException {
         Files.createDirectories(dataDir);
         List<String> corpus = DemoData.corpus(20000, 1);
         Files.write(dataDir.resolve("corpus.txt"), corpus);
@@ -48,17 +51,17 @@ public final class DemoBase {
         json.writerWithDefaultPrettyPrinter().writeValue(dataDir.resolve("held_out.json").toFile(), DemoData.heldOut());
         log.printf("== demo data: %,d corpus lines, %,d instructions (English and Chinese), %d held-out in %s%n", corpus.size(), train.size(),
                 DemoData.heldOut().size(), dataDir);
-        return corpus;
+        return new Generated(corpus, train);
     }
 
     /** Builds the base model unless {@code baseFile} exists. */
     public static void ensureBase(Path dataDir, Path baseFile, int pretrainSteps, int instructions, PrintStream log) throws Exception {
-        List<String> corpus = writeData(dataDir, instructions, log);
+        Generated data = writeData(dataDir, instructions, log);
         if (Files.exists(baseFile)) {
             log.println("== demo base model: reusing " + baseFile + " (demo --fresh rebuilds it)");
             return;
         }
-        pretrain(corpus, DemoData.instructions(instructions, 2), baseFile, pretrainSteps, log);
+        pretrain(data.corpus(), data.instructions(), baseFile, pretrainSteps, log);
     }
 
     /** Tokenizer from the corpus, a tiny LLaMA initialised at random, full training on the prose, written as GGUF. */

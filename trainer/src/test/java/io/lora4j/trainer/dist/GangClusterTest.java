@@ -69,13 +69,13 @@ class GangClusterTest {
         float[] single = GangTest.train(4, new Trainer.Hooks() {}, tmp.resolve("single").toString(), false, 0, null);
         String dir = tmp.resolve("gang").toString();
         List<String> out = Gang.run(spark, 2, 1, false, 60_000, (comm, resume) -> withPid(GangTest.train(2, new GangHooks(comm, 5), dir, resume, 0, null)));
-        long pid0 = Long.parseLong(out.get(0).split("\\|")[1]), pid1 = Long.parseLong(out.get(1).split("\\|")[1]);
+        long pid0 = pid(out.get(0)), pid1 = pid(out.get(1));
         assertNotEquals(pid0, pid1, "the two ranks ran in two executor JVMs");
         assertNotEquals(ProcessHandle.current().pid(), pid0, "rank 0 ran outside the driver JVM");
-        float[] r0 = GangTest.decode(out.get(0).split("\\|")[0]), r1 = GangTest.decode(out.get(1).split("\\|")[0]);
+        float[] r0 = adapter(out.get(0)), r1 = adapter(out.get(1));
         assertArrayEquals(r0, r1, 0f, "ranks stay bitwise in sync");
-        assertEquals("0", out.get(0).split("\\|")[2], "rank 0 saw the GPU Spark assigned it");
-        assertEquals("0", out.get(1).split("\\|")[2], "rank 1 saw the GPU Spark assigned it");
+        assertEquals(0, gpu(out.get(0)), "rank 0 saw the GPU Spark assigned it");
+        assertEquals(0, gpu(out.get(1)), "rank 1 saw the GPU Spark assigned it");
         double d = GangTest.maxDiff(single, r0);
         System.out.printf("local-cluster gang equivalence after 20 steps: max |Δ adapter| %.2e (executor pids %d, %d)%n", d, pid0, pid1);
         assertTrue(d <= 1e-5, "2 executors × micro 2 vs 1 worker × micro 4: " + d);
@@ -94,14 +94,23 @@ class GangClusterTest {
         java.util.Set<Long> original = java.util.Set.of(pid(clean.get(0)), pid(clean.get(1)));
         assertFalse(original.contains(pid(recovered.get(0))) && original.contains(pid(recovered.get(1))),
                 "a replacement executor process ran the resumed gang (before " + original + ", after " + pid(recovered.get(0)) + ", " + pid(recovered.get(1)) + ")");
-        assertArrayEquals(GangTest.decode(clean.get(0).split("\\|")[0]), GangTest.decode(recovered.get(0).split("\\|")[0]), 0f,
+        assertArrayEquals(adapter(clean.get(0)), adapter(recovered.get(0)), 0f,
                 "the resumed gang ends with the uninterrupted gang's adapter");
         double[] a = losses(ref), b = losses(dir);
         assertEquals(a[a.length - 1], b[b.length - 1], 0.0, "final step loss");
     }
 
+    // a worker's answer is "adapter bits|executor pid|gpu" (withPid)
+    private static float[] adapter(String out) {
+        return GangTest.decode(out.split("\\|")[0]);
+    }
+
     private static long pid(String out) {
         return Long.parseLong(out.split("\\|")[1]);
+    }
+
+    private static int gpu(String out) {
+        return Integer.parseInt(out.split("\\|")[2]);
     }
 
     private static double[] losses(String runDir) throws Exception {
