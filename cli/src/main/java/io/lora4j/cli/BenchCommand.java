@@ -20,6 +20,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "3", description = "bench train: timed steps per shape") int steps;
     @Option(names = "--records", defaultValue = "50000", description = "bench prepare: records") int records;
     @Option(names = "--workers", defaultValue = "1", description = "bench train: N > 1 runs the training gang on local[N] beside 1 worker, with the step-time breakdown") int workers;
+    @Option(names = "--sizes", defaultValue = "1,10,50,200", description = "bench allreduce: buffer sizes in MiB") String sizes;
+    @Option(names = "--frame-bytes", defaultValue = "1048576", description = "bench allreduce: ring frame payload bytes") int frameBytes;
+    @Option(names = "--socket-buffer-bytes", defaultValue = "0", description = "bench allreduce: SO_SNDBUF/SO_RCVBUF (0 = OS default)") int socketBufferBytes;
     @Option(names = "--small", description = "bench train: only the d256 shape; bench quantize: 1024x1024") boolean small;
 
     @Override
@@ -34,7 +37,7 @@ final class BenchCommand implements Callable<Integer> {
                 else TrainBenchmark.run(System.out, small ? List.of(TrainBenchmark.SMALL) : List.of(TrainBenchmark.ISSUE, TrainBenchmark.SMALL), steps, 1);
             }
             case "quantize" -> QuantizeBenchmark.run(System.out, small ? 1024 : 4096);
-            case "allreduce" -> io.lora4j.trainer.dist.AllReduceBenchmark.run(System.out);
+            case "allreduce" -> io.lora4j.trainer.dist.AllReduceBenchmark.run(System.out, sizes, frameBytes, socketBufferBytes);
             case "prepare" -> {
                 if (tokenizer == null || data == null) throw new IllegalArgumentException("bench prepare needs --tokenizer FILE and --data A.json[,B.json]");
                 Path work = java.nio.file.Files.createTempDirectory("lora4j-bench-prepare");

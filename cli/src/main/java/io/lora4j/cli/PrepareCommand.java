@@ -1,6 +1,7 @@
 package io.lora4j.cli;
 
 import io.lora4j.core.io.HadoopFs;
+import io.lora4j.core.io.LocalCopy;
 import io.lora4j.data.PrepareConfig;
 import io.lora4j.data.PrepareJob;
 import java.nio.file.Files;
@@ -42,7 +43,7 @@ final class PrepareCommand implements Callable<Integer> {
         }
         if (tokenizer == null) throw new IllegalArgumentException("no tokenizer: pass --model or a config with base_model");
         if (outUri == null) throw new IllegalArgumentException("no output: pass --out or a config with output_dir");
-        Path tokPath = Path.of(tokenizer);
+        Path tokPath = LocalCopy.of(tokenizer); // a model or tokenizer on HDFS is copied to the local cache once
         if (tokenizer.endsWith(".bin")) tokPath = tokPath.resolveSibling("tokenizer.model");
         if (!Files.exists(tokPath)) throw new IllegalArgumentException("tokenizer " + tokPath + ": no such file or directory");
         PrepareConfig pc = data.prepareConfig();

@@ -2,6 +2,7 @@ package io.lora4j.cli;
 
 import io.lora4j.core.data.PromptTemplate;
 import io.lora4j.core.io.HadoopFs;
+import io.lora4j.core.io.LocalCopy;
 import io.lora4j.core.model.BaseModel;
 import io.lora4j.core.model.ModelLoader;
 import io.lora4j.core.tokenizer.Tokenizer;
@@ -39,20 +40,18 @@ final class RunCommand implements Callable<Integer> {
     }
 
     static int run(RunConfig cfg) throws Exception {
-        if (!HadoopFs.isLocal(cfg.outputDir())) {
-            throw new IllegalArgumentException("output_dir = " + cfg.outputDir() + ": `run` needs a local or shared-mount directory for now "
-                    + "(the export writes local files); `prepare` and `train` accept Hadoop FileSystem URIs");
-        }
+        String runUri = cfg.outputDir();
+        boolean remote = !HadoopFs.isLocal(runUri);
         if (cfg.demo() != null) {
             io.lora4j.cli.demo.DemoBase.ensureBase(Path.of(cfg.demo().dataDir()), Path.of(cfg.baseModel()), cfg.demo().pretrainSteps(),
                     cfg.demo().instructions(), System.out);
         }
-        BaseModel base = ModelLoader.load(Path.of(cfg.baseModel()));
+        BaseModel base = ModelLoader.load(LocalCopy.of(cfg.baseModel()));
         Tokenizer tok = base.requireTokenizer();
         RunConfig.Data data = cfg.data();
         String dataset = data.prepared();
         if (dataset == null) {
-            dataset = HadoopFs.join(cfg.outputDir(), "dataset");
+            dataset = HadoopFs.join(runUri, "dataset");
             String hash = sha(data + "|" + tok.fingerprint());
             boolean fresh = HadoopFs.exists(HadoopFs.join(dataset, "manifest.pb")) && PreparedDataset.manifest(dataset).getContentHash().equals(hash);
             if (fresh) {
@@ -60,9 +59,9 @@ final class RunCommand implements Callable<Integer> {
             } else {
                 System.out.println("== prepare → " + dataset);
                 PrepareConfig pc = data.prepareConfig();
-                Path tokPath = cfg.tokenizer() != null ? Path.of(cfg.tokenizer()) : Path.of(cfg.baseModel());
+                Path tokPath = LocalCopy.of(cfg.tokenizer() != null ? cfg.tokenizer() : cfg.baseModel());
                 PrepareJob.validate(pc, tokPath.toString());
-                var spark = PrepareJob.localSession(cfg.distributed().master());
+                var spark = PrepareJob.localSession(TrainStage.master(cfg));
                 try {
                     PrepareJob.run(spark, pc, tokPath.toString(), dataset, hash, System.out, System.err);
                 } finally {
@@ -71,47 +70,56 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         System.out.println("== train (resumes from the newest checkpoint when there is one)");
-        RunConfig trainCfg = new RunConfig(cfg.name(), cfg.baseModel(), cfg.tokenizer(), cfg.outputDir(),
+        RunConfig trainCfg = new RunConfig(cfg.name(), cfg.baseModel(), cfg.tokenizer(), runUri,
                 new RunConfig.Data(List.of(), dataset, data.template(), data.cutoffLen(), data.truncate(), data.valSize(), data.trainOnInputs(),
                         data.packing(), data.dedup(), data.seed()), cfg.lora(), cfg.train(), cfg.distributed(), cfg.export(), cfg.compare(), cfg.demo());
-        TrainingSession.Outcome out = TrainingSession.run(trainCfg, true, Long.MAX_VALUE, System.out);
-        Path exportDir = Path.of(cfg.outputDir()).resolve("export");
-        String exportHash = sha(cfg.export() + "|" + cfg.baseModel() + "|" + sha(java.util.HexFormat.of().formatHex(
-                Files.exists(out.adapterDir().resolve("adapter_model.safetensors")) ? Files.readAllBytes(out.adapterDir().resolve("adapter_model.safetensors")) : new byte[0])));
-        Path stamp = exportDir.resolve(".export-hash");
-        if (!cfg.export().types().isEmpty() && cfg.lora() != null && Files.exists(stamp) && Files.readString(stamp).equals(exportHash)) {
-            System.out.println("== export: " + exportDir + " is up to date (same adapter and export settings): skipped");
-        } else if (!cfg.export().types().isEmpty() && cfg.lora() != null) {
-            System.out.println("== export → " + exportDir);
+        TrainStage.run(trainCfg, cfg.distributed().workers(), true, Long.MAX_VALUE, System.out);
+
+        // From here on this process reads what training wrote to output_dir (through the local cache when it is remote)
+        // and writes export, comparison and report into a local directory: output_dir itself, or a staging directory
+        // copied to output_dir at the end.
+        Path localRun = remote ? Files.createTempDirectory("lora4j-run-") : LocalCopy.of(runUri);
+        Path adapterDir = cfg.lora() != null ? LocalCopy.of(HadoopFs.join(runUri, "adapter")) : null;
+        boolean exporting = !cfg.export().types().isEmpty() && adapterDir != null;
+        Path exportDir = localRun.resolve("export");
+        String stampUri = HadoopFs.join(HadoopFs.join(runUri, "export"), ".export-hash");
+        String exportHash = !exporting ? "" : sha(cfg.export() + "|" + cfg.baseModel() + "|"
+                + sha(HexFormat.of().formatHex(Files.readAllBytes(adapterDir.resolve("adapter_model.safetensors")))));
+        if (exporting && HadoopFs.exists(stampUri) && new String(HadoopFs.readAll(stampUri), StandardCharsets.UTF_8).equals(exportHash)) {
+            System.out.println("== export: " + HadoopFs.join(runUri, "export") + " is up to date (same adapter and export settings): skipped");
+        } else if (exporting) {
+            System.out.println("== export → " + HadoopFs.join(runUri, "export"));
             List<QuantPreset> types = cfg.export().types().stream().map(QuantPreset::parse).toList();
             List<int[]> eval = new ArrayList<>(), evalLabels = new ArrayList<>();
-            var spark = PrepareJob.localSession("local[1]");
-            try {
-                for (var e : PreparedDataset.read(spark, dataset).val()) {
-                    if (eval.size() == 16) break;
-                    eval.add(e.inputIds());
-                    evalLabels.add(e.labels());
-                }
-            } finally {
-                spark.stop();
+            for (var e : PreparedDataset.open(dataset).val()) {
+                if (eval.size() == 16) break;
+                eval.add(e.inputIds());
+                evalLabels.add(e.labels());
             }
-            var rows = Exporter.export(base, AdapterLoader.load(out.adapterDir(), base.config(), 1f), exportDir,
+            var rows = Exporter.export(base, AdapterLoader.load(adapterDir, base.config(), 1f), exportDir,
                     new Exporter.Options(types, cfg.export().adapterGguf(), cfg.export().hf(), true, eval, evalLabels, Runtime.getRuntime().availableProcessors()), System.out);
             String table = Exporter.table(rows) + "(perplexity over the trained tokens, the responses, of up to 16 validation examples)\n";
             Files.writeString(exportDir.resolve("quality.md"), table);
             writeModelfile(exportDir, types.get(0), PromptTemplate.resolve(data.template()));
-            Files.writeString(stamp, exportHash);
+            Files.writeString(exportDir.resolve(".export-hash"), exportHash);
             System.out.print(table);
         }
-        if (cfg.compare() != null && cfg.lora() != null) {
+        if (cfg.compare() != null && adapterDir != null) {
             System.out.println("== compare: base model vs fine-tuned, greedy");
-            Comparison.run(base, AdapterLoader.load(out.adapterDir(), base.config(), 1f), PromptTemplate.resolve(data.template()),
-                    Comparison.read(Path.of(cfg.compare().prompts())), cfg.compare().maxNewTokens(), out.runDir(), System.out);
+            Comparison.run(base, AdapterLoader.load(adapterDir, base.config(), 1f), PromptTemplate.resolve(data.template()),
+                    Comparison.read(Path.of(cfg.compare().prompts())), cfg.compare().maxNewTokens(), localRun, System.out);
         }
-        Path report = RunReport.write(out.runDir());
-        System.out.printf("%ndone. run directory %s%n  adapter (PEFT)  %s%n  report          %s%n", out.runDir(), out.adapterDir(), report);
-        if (!cfg.export().types().isEmpty()) {
-            Path gguf = exportDir.resolve("model." + QuantPreset.parse(cfg.export().types().get(0)).name() + ".gguf");
+        Path report = RunReport.write(localRun, runUri);
+        if (remote) {
+            try (var files = Files.list(localRun)) {
+                for (Path f : files.toList()) HadoopFs.copyFromLocal(f, HadoopFs.join(runUri, f.getFileName().toString()));
+            }
+        }
+        String shown = remote ? runUri : localRun.toString();
+        System.out.printf("%ndone. run directory %s%n  adapter (PEFT)  %s%n  report          %s%n", shown, HadoopFs.join(shown, "adapter"),
+                remote ? HadoopFs.join(runUri, "report.html") : report);
+        if (exporting) {
+            String gguf = HadoopFs.join(HadoopFs.join(shown, "export"), "model." + QuantPreset.parse(cfg.export().types().get(0)).name() + ".gguf");
             String prompt = PromptTemplate.resolve(data.template()).prompt("Your instruction here", "").replace("\n", "\\n");
             System.out.printf("try it in llama.cpp (the prompt in the training template; -e turns \\n into newlines):%n  llama-cli -m %s -e -p \"%s\" -n 64 --temp 0%n",
                     gguf, prompt);

@@ -28,25 +28,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RunConfig cfg = RunConfig.load(config, overrides);
-        int n = workers != null ? workers : cfg.distributed().workers();
-        if (n <= 1) {
-            TrainingSession.run(cfg, resume, stopAfter, System.out);
-            return 0;
-        }
-        // one Spark barrier stage, one task per worker; each task rebuilds the run from the config text
-        String yaml = cfg.toYaml();
-        var spark = org.apache.spark.sql.SparkSession.builder().appName("lora4j-train").config("spark.ui.enabled", "false")
-                .master(System.getProperty("spark.master", cfg.distributed().master())).getOrCreate();
-        try {
-            io.lora4j.trainer.dist.Gang.run(spark, n, cfg.distributed().maxAttempts(), resume, 120_000, cfg.distributed().backend(), (comm, r) -> {
-                RunConfig c = RunConfig.bind(new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(yaml), "config");
-                java.io.PrintStream log = comm.rank() == 0 ? System.out : new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
-                TrainingSession.run(c, r, Long.MAX_VALUE, log, comm);
-                return "rank " + comm.rank() + " done";
-            });
-        } finally {
-            spark.stop();
-        }
+        TrainStage.run(cfg, workers != null ? workers : cfg.distributed().workers(), resume, stopAfter, System.out);
         return 0;
     }
 }

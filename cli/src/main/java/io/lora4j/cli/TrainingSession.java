@@ -3,6 +3,7 @@ package io.lora4j.cli;
 import io.lora4j.core.data.InstructionRecord;
 import io.lora4j.core.data.PromptTemplate;
 import io.lora4j.core.io.HadoopFs;
+import io.lora4j.core.io.LocalCopy;
 import io.lora4j.core.model.BaseModel;
 import io.lora4j.core.model.LlamaModel;
 import io.lora4j.core.model.ModelLoader;
@@ -44,8 +45,9 @@ final class TrainingSession {
 
     /** One gang member's run (rank 0 writes checkpoints, metrics and the adapter). */
     static Outcome run(RunConfig cfg, boolean resume, long stopAfter, PrintStream log, io.lora4j.trainer.dist.Communicator comm) throws Exception {
-        BaseModel base = ModelLoader.load(Path.of(cfg.baseModel()), org.nd4j.linalg.api.buffer.DataType.FLOAT,
-                Optional.ofNullable(cfg.tokenizer()).map(Path::of));
+        // on a cluster the base model is usually on HDFS: each machine copies it once into its local cache
+        Optional<Path> tokenizer = cfg.tokenizer() == null ? Optional.empty() : Optional.of(LocalCopy.of(cfg.tokenizer()));
+        BaseModel base = ModelLoader.load(LocalCopy.of(cfg.baseModel()), org.nd4j.linalg.api.buffer.DataType.FLOAT, tokenizer);
         Tokenizer tok = base.requireTokenizer();
         DirectDataset.Split data = cfg.data().prepared() != null ? fromPrepared(cfg.data().prepared(), tok, log) : DirectDataset.load(cfg.data(), tok, log);
         if (data.train().isEmpty()) throw new IllegalArgumentException("no training examples left after filtering: check data.sources and cutoff_len");
@@ -121,17 +123,14 @@ final class TrainingSession {
             throw new IllegalArgumentException(uri + " was tokenized with another tokenizer (fingerprint " + m.getTokenizerFingerprint().substring(0, 12)
                     + "…, the base model's is " + tok.fingerprint().substring(0, 12) + "…): run `lora4j prepare` again with this base model");
         }
-        org.apache.spark.sql.SparkSession spark = io.lora4j.data.PrepareJob.localSession("local[*]");
-        try {
-            io.lora4j.data.PreparedDataset.Content c = io.lora4j.data.PreparedDataset.read(spark, uri);
-            List<io.lora4j.trainer.data.TokenizedExample> train = new ArrayList<>(), val = new ArrayList<>();
-            for (var e : c.train()) train.add(new io.lora4j.trainer.data.TokenizedExample(e.inputIds(), e.labels(), e.source()));
-            for (var e : c.val()) val.add(new io.lora4j.trainer.data.TokenizedExample(e.inputIds(), e.labels(), e.source()));
-            log.printf("data: prepared dataset %s: %d train, %d validation examples%n", uri, train.size(), val.size());
-            return new DirectDataset.Split(train, val, train.size() + val.size(), 0, 0, 0);
-        } finally {
-            spark.stop();
-        }
+        // read without Spark: a gang task runs inside an executor (or the driver's JVM in local mode), where starting
+        // and stopping a session of its own would be refused or would stop the gang's own SparkContext
+        io.lora4j.data.PreparedDataset.Content c = io.lora4j.data.PreparedDataset.open(uri);
+        List<io.lora4j.trainer.data.TokenizedExample> train = new ArrayList<>(), val = new ArrayList<>();
+        for (var e : c.train()) train.add(new io.lora4j.trainer.data.TokenizedExample(e.inputIds(), e.labels(), e.source()));
+        for (var e : c.val()) val.add(new io.lora4j.trainer.data.TokenizedExample(e.inputIds(), e.labels(), e.source()));
+        log.printf("data: prepared dataset %s: %d train, %d validation examples%n", uri, train.size(), val.size());
+        return new DirectDataset.Split(train, val, train.size() + val.size(), 0, 0, 0);
     }
 
     /** What must not change across a resume: base model, tokenizer, LoRA and optimizer settings, data settings. */

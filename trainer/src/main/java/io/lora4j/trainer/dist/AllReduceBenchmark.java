@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
  * rank sends and receives the whole buffer once, so the one-way copy is the bar (goal: ≥ 70 % of it at ≥ 50 MiB);
  * the two-way copy shows what loopback gives when both directions are busy, as they are during an all-reduce.
  *
- * <p>Usage: {@code AllReduceBenchmark [--sizes=1,10,50,200] [--frame-bytes=1048576]}.
+ * <p>The all-reduced buffer is an ND4J FLOAT array, as the trainer's fused gradients are. Usage:
+ * {@code AllReduceBenchmark [--sizes=1,10,50,200] [--frame-bytes=1048576] [--socket-buffer-bytes=0]}.
  */
 public final class AllReduceBenchmark {
     private AllReduceBenchmark() {}
@@ -19,28 +20,32 @@ public final class AllReduceBenchmark {
     public static void main(String[] args) throws Exception {
         String sizes = "1,10,50,200";
         int frameBytes = RingOptions.defaults().frameBytes();
+        int socketBufferBytes = RingOptions.defaults().socketBufferBytes();
         for (String a : args) {
             if (a.startsWith("--sizes=")) sizes = a.substring("--sizes=".length());
             else if (a.startsWith("--frame-bytes=")) frameBytes = Integer.parseInt(a.substring("--frame-bytes=".length()));
-            else throw new IllegalArgumentException("unknown argument " + a + "; accepted: --sizes=1,10,50,200 --frame-bytes=N");
+            else if (a.startsWith("--socket-buffer-bytes=")) socketBufferBytes = Integer.parseInt(a.substring("--socket-buffer-bytes=".length()));
+            else throw new IllegalArgumentException("unknown argument " + a
+                    + "; accepted: --sizes=1,10,50,200 --frame-bytes=N --socket-buffer-bytes=N");
         }
-        run(System.out, sizes, frameBytes);
+        run(System.out, sizes, frameBytes, socketBufferBytes);
     }
 
     public static void run(PrintStream out) throws Exception {
-        run(out, "1,10,50,200", RingOptions.defaults().frameBytes());
+        run(out, "1,10,50,200", RingOptions.defaults().frameBytes(), RingOptions.defaults().socketBufferBytes());
     }
 
-    public static void run(PrintStream out, String sizesMiB, int frameBytes) throws Exception {
+    public static void run(PrintStream out, String sizesMiB, int frameBytes, int socketBufferBytes) throws Exception {
         String cp = System.getProperty("java.class.path");
         List<String> jvm = List.of("-Xmx1g", "-XX:MaxDirectMemorySize=1g");
         List<List<String>> output;
         try (ProcessGang gang = ProcessGang.start(2, cp, jvm, AllReduceBenchmarkWorker.class.getName(),
-                List.of(Integer.toString(frameBytes), sizesMiB))) {
+                List.of(Integer.toString(frameBytes), sizesMiB, Integer.toString(socketBufferBytes)))) {
             output = gang.await(15, TimeUnit.MINUTES);
         }
-        out.printf("all-reduce, 2 ranks as 2 JVM processes on loopback, %d-byte frames, %d CPUs, Java %s%n",
-                frameBytes, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        out.printf("all-reduce of an ND4J FLOAT array, 2 ranks as 2 JVM processes on loopback, %d-byte frames, socket buffers %s,"
+                        + " %d CPUs, Java %s%n", frameBytes, socketBufferBytes == 0 ? "OS default" : socketBufferBytes + " B",
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
         out.println("GB/s = buffer bytes / time (algorithm bandwidth, 1 GB = 1e9 B), medians. ratio = all-reduce GB/s over the"
                 + " one-way copy's; vs 2-way = over the 2-way copy's (each rank must send and receive the whole buffer once)");
         out.printf("%8s | %13s %7s | %13s %7s | %6s | %13s %7s | %8s%n", "size MiB", "all-reduce ms", "GB/s", "copy ms", "GB/s",

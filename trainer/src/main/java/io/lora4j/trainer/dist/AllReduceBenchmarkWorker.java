@@ -7,21 +7,25 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One rank of {@link AllReduceBenchmark} (a separate process). For each size it times the ring all-reduce, a plain
  * one-way socket copy of the same bytes from rank 0 to rank 1 over a second connection between the same two
  * processes, and a two-way copy (both send the whole buffer at once). Rank 0 prints one {@code ROW} line per size
- * with the median milliseconds. Args: rank world frameBytes sizeMiB,…
+ * with the median milliseconds. Args: rank world frameBytes sizeMiB,… socketBufferBytes
  */
 public final class AllReduceBenchmarkWorker {
     private AllReduceBenchmarkWorker() {}
 
     public static void main(String[] args) throws Exception {
         int rank = Integer.parseInt(args[0]), world = Integer.parseInt(args[1]), frameBytes = Integer.parseInt(args[2]);
+        int socketBufferBytes = Integer.parseInt(args[4]);
         if (world != 2) throw new IllegalArgumentException("the copy baseline needs exactly 2 ranks, got " + world);
         int[] sizes = Arrays.stream(args[3].split(",")).mapToInt(Integer::parseInt).toArray();
-        RingOptions opts = RingOptions.defaults().withFrameBytes(frameBytes);
+        RingOptions opts = RingOptions.defaults().withFrameBytes(frameBytes).withSocketBufferBytes(socketBufferBytes);
         try (TcpRingCommunicator comm = ProcessGang.join(rank, world, opts, System.out);
              SocketChannel plain = plainConnection(comm)) {
             for (int mib : sizes) {
@@ -48,19 +52,21 @@ public final class AllReduceBenchmarkWorker {
         return SocketChannel.open(Rendezvous.parse(at));
     }
 
+    /** All-reduces an ND4J FLOAT array, the path the trainer's fused gradient buffer takes. */
     private static double timeAllReduce(Communicator comm, int n, int iterations) {
-        float[] buf = new float[n];
+        INDArray buf = Nd4j.create(DataType.FLOAT, n);
         double[] ms = new double[iterations];
-        float expected = comm.worldSize() * (comm.worldSize() + 1) / 2f;
+        double expected = comm.worldSize() * (comm.worldSize() + 1) / 2.0;
         for (int it = -2; it < iterations; it++) { // two warm-up rounds
-            Arrays.fill(buf, comm.rank() + 1);
+            buf.assign(comm.rank() + 1);
             comm.barrier();
             long t0 = System.nanoTime();
             comm.allReduceSum(buf);
             long t1 = System.nanoTime();
             if (it < 0) {
-                for (int i = 0; i < n; i++) {
-                    if (buf[i] != expected) throw new IllegalStateException("all-reduce wrong at " + i + ": " + buf[i] + " != " + expected);
+                double min = buf.minNumber().doubleValue(), max = buf.maxNumber().doubleValue();
+                if (min != expected || max != expected) {
+                    throw new IllegalStateException("all-reduce wrong: values in [" + min + ", " + max + "], expected " + expected);
                 }
             } else {
                 ms[it] = (t1 - t0) / 1e6;

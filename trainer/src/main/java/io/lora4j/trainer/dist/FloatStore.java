@@ -1,11 +1,15 @@
 package io.lora4j.trainer.dist;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
  * The floats being all-reduced, as the ring sees them: frames are copied out of it (sender thread) and received
  * frames are added or copied into it (receiving thread), always at disjoint places. Two backings: a float[] slice, and
- * a FloatBuffer (e.g. ND4J's direct host buffer), so neither has to be copied whole.
+ * a FloatBuffer (e.g. ND4J's direct host buffer), so neither has to be copied whole. A buffer store that also knows
+ * its memory as little-endian bytes (the wire order) is sent and, in the all-gather half, received without any copy
+ * in user space ({@link #wireView}).
  * Sums are computed as {@code local + received}: the order along the ring is fixed, so results are reproducible.
  */
 sealed interface FloatStore permits FloatStore.ArrayStore, FloatStore.BufferStore {
@@ -20,6 +24,14 @@ sealed interface FloatStore permits FloatStore.ArrayStore, FloatStore.BufferStor
 
     /** {@code this[at + i] = src[i]} for i in [0, count). */
     void copyIn(int at, FloatBuffer src, int count);
+
+    /**
+     * Floats [from, from + count) as a byte view of this store's own memory in wire order (little-endian), position 0;
+     * null where there is none (a float[] or a big-endian buffer), and frames then go through a copy.
+     */
+    default ByteBuffer wireView(int from, int count) {
+        return null;
+    }
 
     record ArrayStore(float[] array, int offset, int length) implements FloatStore {
         @Override
@@ -41,7 +53,17 @@ sealed interface FloatStore permits FloatStore.ArrayStore, FloatStore.BufferStor
         }
     }
 
-    record BufferStore(FloatBuffer buffer) implements FloatStore {
+    /** {@code bytes}, when not null, is the same memory as {@code buffer} (native order), for {@link #wireView}. */
+    record BufferStore(FloatBuffer buffer, ByteBuffer bytes) implements FloatStore {
+        static BufferStore of(FloatBuffer floats) {
+            return new BufferStore(floats, null);
+        }
+
+        static BufferStore of(ByteBuffer nativeOrderFloats) {
+            return new BufferStore(nativeOrderFloats.slice().order(nativeOrderFloats.order()).asFloatBuffer(),
+                    nativeOrderFloats.slice().order(nativeOrderFloats.order()));
+        }
+
         @Override
         public int length() {
             return buffer.limit();
@@ -64,6 +86,12 @@ sealed interface FloatStore permits FloatStore.ArrayStore, FloatStore.BufferStor
         @Override
         public void copyIn(int at, FloatBuffer src, int count) {
             buffer.put(at, src, 0, count);
+        }
+
+        @Override
+        public ByteBuffer wireView(int from, int count) {
+            if (bytes == null || bytes.order() != ByteOrder.LITTLE_ENDIAN) return null;
+            return bytes.slice(from * Float.BYTES, count * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         }
     }
 }

@@ -39,6 +39,24 @@ final class FrameReader {
         return payloadFloats;
     }
 
+    /**
+     * Receives the float frame {@code expected} straight into {@code dst} (its remaining bytes, little-endian floats),
+     * skipping the frame buffer. The bytes are in place before the CRC is checked: after a failure dst is undefined,
+     * as the caller's buffer is after any failed collective.
+     */
+    void readFloatsInto(FrameHeader expected, ByteBuffer dst) {
+        int length = readHeader(expected, payload.capacity());
+        if (length != dst.remaining()) { // not the frame expected: read it the checked way to say what it is
+            payload.clear().limit(length);
+            link.readFully(payload, expected, abort);
+            verify(expected, payload.flip());
+            throw new IllegalStateException("frame of " + length + " bytes passed the checks while " + dst.remaining() + " were expected");
+        }
+        ByteBuffer body = dst.duplicate();
+        link.readFully(body, expected, abort);
+        verify(expected, dst.duplicate());
+    }
+
     /** Receives the control frame {@code expected} (its payloadBytes is ignored: any length up to the limit). */
     byte[] readBytes(FrameHeader expected) {
         int length = readHeader(expected, maxControlBytes);

@@ -112,6 +112,8 @@ final class FrameWriter implements AutoCloseable {
         ByteBuffer body;
         if (frame.bytes() != null) {
             body = ByteBuffer.wrap(frame.bytes());
+        } else if ((body = frame.floats().wireView(frame.from(), frame.count())) != null) {
+            // sent straight from the caller's memory: it does not change until the frame has reached the neighbour
         } else {
             payload.clear();
             frame.floats().copyOut(frame.from(), payloadFloats, frame.count());

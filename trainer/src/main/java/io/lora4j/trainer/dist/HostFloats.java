@@ -1,5 +1,6 @@
 package io.lora4j.trainer.dist;
 
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -14,11 +15,11 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class HostFloats implements AutoCloseable {
     private final INDArray array;
-    private final FloatBuffer buffer;
+    private final ByteBuffer bytes;
 
-    private HostFloats(INDArray array, FloatBuffer buffer) {
+    private HostFloats(INDArray array, ByteBuffer bytes) {
         this.array = array;
-        this.buffer = buffer;
+        this.bytes = bytes;
     }
 
     static HostFloats of(INDArray array) {
@@ -35,14 +36,20 @@ final class HostFloats implements AutoCloseable {
                     + array.elementWiseStride() + " for shape " + java.util.Arrays.toString(array.shape()) + "; pass dup()");
         }
         Nd4j.getAffinityManager().ensureLocation(array, AffinityManager.Location.HOST);
-        FloatBuffer all = array.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
-        int from = Math.toIntExact(array.offset());
-        FloatBuffer view = all.position(from).limit(from + (int) array.length()).slice();
+        ByteBuffer all = array.data().asNio();
+        int from = Math.toIntExact(array.offset()) * Float.BYTES;
+        ByteBuffer view = all.slice(from, (int) array.length() * Float.BYTES).order(ByteOrder.nativeOrder());
         return new HostFloats(array, view);
     }
 
+    /** The elements as floats (index 0 = the array's first element). */
     FloatBuffer buffer() {
-        return buffer;
+        return bytes.asFloatBuffer();
+    }
+
+    /** The same memory as bytes in native order, so a socket can read and write it without a copy. */
+    ByteBuffer bytes() {
+        return bytes.duplicate().order(bytes.order());
     }
 
     @Override

@@ -3,9 +3,11 @@ package io.lora4j.trainer.dist;
 import io.lora4j.trainer.dist.FrameHeader.Op;
 import io.lora4j.trainer.dist.FrameWriter.OutFrame;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Objects;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Collectives over a TCP ring: rank r receives from rank r−1 and sends to rank r+1 (one connection each way, so a
@@ -81,7 +83,15 @@ public final class TcpRingCommunicator implements Communicator {
         if (buf.hasArray()) {
             allReduce(new FloatStore.ArrayStore(buf.array(), buf.arrayOffset() + buf.position(), buf.remaining()));
         } else {
-            allReduce(new FloatStore.BufferStore(buf.slice()));
+            allReduce(FloatStore.BufferStore.of(buf.slice()));
+        }
+    }
+
+    /** The gradient path: ND4J's host memory is sent and received as bytes, without copies in user space. */
+    @Override
+    public synchronized void allReduceSum(INDArray flat) {
+        try (HostFloats host = HostFloats.of(flat)) {
+            allReduce(FloatStore.BufferStore.of(host.bytes()));
         }
     }
 
@@ -97,9 +107,15 @@ public final class TcpRingCommunicator implements Communicator {
                 boolean reducing = step < world - 1;
                 for (int k = 0; k < plan.frames(chunk); k++) {
                     int at = plan.frameStart(chunk, k), count = plan.frameLength(chunk, k);
-                    FloatBuffer in = reader.readFloats(floatHeader(seq, step, chunk, k, plan));
-                    if (reducing) data.addIn(at, in, count, scratch);
-                    else data.copyIn(at, in, count);
+                    FrameHeader header = floatHeader(seq, step, chunk, k, plan);
+                    ByteBuffer direct = reducing ? null : data.wireView(at, count);
+                    if (direct != null) {
+                        reader.readFloatsInto(header, direct);
+                    } else {
+                        FloatBuffer in = reader.readFloats(header);
+                        if (reducing) data.addIn(at, in, count, scratch);
+                        else data.copyIn(at, in, count);
+                    }
                     if (step + 1 < steps) writer.send(floatFrame(seq, step + 1, chunk, k, plan, data));
                 }
             }

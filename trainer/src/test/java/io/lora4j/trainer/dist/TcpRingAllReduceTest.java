@@ -11,6 +11,9 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 class TcpRingAllReduceTest {
     private static final RingOptions OPTS = RingOptions.defaults().withFrameBytes(256 << 10).withIoTimeout(Duration.ofSeconds(60));
@@ -55,6 +58,46 @@ class TcpRingAllReduceTest {
                 float[][] bufs = integerData(world, n);
                 allReduceOnAllRanks(comms, bufs);
                 assertExactSums(bufs, world);
+            }
+        } finally {
+            LocalRing.closeAll(comms);
+        }
+    }
+
+    /**
+     * The trainer's path: ND4J arrays are sent from and received into their own host memory (no user-space copies).
+     * Sizes not divisible by the rank count and frames with ragged tails; a view with an offset into a larger array
+     * is summed while the elements around it stay as they were.
+     */
+    @ParameterizedTest(name = "{0} ranks")
+    @ValueSource(ints = {2, 3, 4})
+    void ndArraysAreSummedInPlaceExactly(int world) {
+        List<TcpRingCommunicator> comms = LocalRing.connect(world, OPTS.withFrameBytes(4096));
+        try {
+            for (int n : new int[] {1, 7, 1000, 100_003}) {
+                int before = 5, after = 3;
+                float[][] expected = integerData(world, n);
+                INDArray[] whole = new INDArray[world];
+                INDArray[] views = new INDArray[world];
+                for (int r = 0; r < world; r++) {
+                    float[] padded = new float[before + n + after];
+                    java.util.Arrays.fill(padded, -7f);
+                    System.arraycopy(expected[r], 0, padded, before, n);
+                    whole[r] = Nd4j.createFromArray(padded);
+                    views[r] = whole[r].get(NDArrayIndex.interval(before, before + n));
+                }
+                LocalRing.onAllRanks(world, r -> {
+                    comms.get(r).allReduceSum(views[r]);
+                    return null;
+                });
+                float[][] got = new float[world][];
+                for (int r = 0; r < world; r++) {
+                    float[] all = whole[r].toFloatVector();
+                    got[r] = java.util.Arrays.copyOfRange(all, before, before + n);
+                    for (int i = 0; i < before; i++) assertEquals(-7f, all[i], "rank " + r + " element before the view");
+                    for (int i = before + n; i < all.length; i++) assertEquals(-7f, all[i], "rank " + r + " element after the view");
+                }
+                assertExactSums(got, world);
             }
         } finally {
             LocalRing.closeAll(comms);

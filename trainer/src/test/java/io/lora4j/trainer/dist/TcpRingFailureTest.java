@@ -103,6 +103,28 @@ class TcpRingFailureTest {
         }
     }
 
+    /** In the all-gather half an ND4J array is received straight into its memory: the CRC is still checked there. */
+    @Test
+    void aCorruptedFrameReceivedStraightIntoAnNdArrayIsCaught() {
+        FrameTap flipABitOfTheFirstGatherFrame = (header, headerBytes, payload) -> {
+            if (header.step() == 1 && header.frame() == 0) payload.put(8, (byte) (payload.get(8) ^ 0x01));
+        };
+        RingOptions base = RingOptions.defaults().withFrameBytes(4096).withIoTimeout(Duration.ofSeconds(30));
+        List<TcpRingCommunicator> comms = LocalRing.connect(2, r -> r == 0 ? base.withSendTap(flipABitOfTheFirstGatherFrame) : base);
+        try {
+            List<LocalRing.Outcome<Object>> out = LocalRing.tryOnAllRanks(2, r -> {
+                comms.get(r).allReduceSum(org.nd4j.linalg.factory.Nd4j.ones(org.nd4j.linalg.api.buffer.DataType.FLOAT, 10_000));
+                return null;
+            });
+            CorruptFrameException e = assertInstanceOf(CorruptFrameException.class, out.get(1).error());
+            assertNames(e, comms.get(0), comms, 0);
+            assertTrue(e.getMessage().contains("CRC-32C"), e.getMessage());
+            assertTrue(e.getMessage().contains("ALL_REDUCE #1 step 1 chunk 1 frame 0"), e.getMessage());
+        } finally {
+            LocalRing.closeAll(comms);
+        }
+    }
+
     @Test
     void aCorruptedHeaderIsCaughtByTheCrcNotMistakenForAnotherFrame() {
         FrameTap changeChunkId = (header, headerBytes, payload) -> headerBytes.putInt(24, header.chunk() + 1);
