@@ -12,10 +12,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * One rank of {@link AllReduceBenchmark} (a separate process). For each size it times the ring all-reduce, a plain
- * one-way socket copy of the same bytes from rank 0 to rank 1 over a second connection between the same two
- * processes, and a two-way copy (both send the whole buffer at once). Rank 0 prints one {@code ROW} line per size
- * with the median milliseconds. Args: rank world frameBytes sizeMiB,… socketBufferBytes
+ * One rank of {@link AllReduceBenchmark} (a separate process). For each size it times, round by round, the ring
+ * all-reduce of an ND4J array and of a float[], a plain one-way socket copy of the same bytes from rank 0 to rank 1
+ * over a second connection between the same two processes, and a two-way copy (both send the whole buffer at once).
+ * Rank 0 prints one {@code ROW} line per size with the median milliseconds. Args: rank world frameBytes sizeMiB,… socketBufferBytes
  */
 public final class AllReduceBenchmarkWorker {
     private AllReduceBenchmarkWorker() {}
@@ -30,12 +30,16 @@ public final class AllReduceBenchmarkWorker {
              SocketChannel plain = plainConnection(comm)) {
             for (int mib : sizes) {
                 int n = (mib << 20) / Float.BYTES;
-                int iterations = Math.max(3, Math.min(20, 200 / mib));
-                double allReduce = timeAllReduce(comm, n, iterations);
-                ByteBuffer send = ByteBuffer.allocateDirect(n * Float.BYTES), receive = ByteBuffer.allocateDirect(n * Float.BYTES);
-                double copy = timeCopy(comm, plain, send, receive, iterations, false);
-                double duplex = timeCopy(comm, plain, send, receive, iterations, true);
-                if (rank == 0) System.out.printf("ROW %d %.3f %.3f %.3f%n", mib, allReduce, copy, duplex);
+                int rounds = Math.max(7, Math.min(21, 1000 / mib));
+                Timings t = new Timings(comm, plain, n);
+                double[][] ms = new double[4][rounds];
+                for (int round = -2; round < rounds; round++) { // two warm-up rounds, checked
+                    double[] one = {t.allReduceNd4j(round < 0), t.allReduceHeap(round < 0), t.copy(false), t.copy(true)};
+                    if (round >= 0) for (int k = 0; k < 4; k++) ms[k][round] = one[k];
+                }
+                if (rank == 0) {
+                    System.out.printf("ROW %d %.3f %.3f %.3f %.3f%n", mib, median(ms[0]), median(ms[1]), median(ms[2]), median(ms[3]));
+                }
             }
         }
     }
@@ -52,53 +56,82 @@ public final class AllReduceBenchmarkWorker {
         return SocketChannel.open(Rendezvous.parse(at));
     }
 
-    /** All-reduces an ND4J FLOAT array, the path the trainer's fused gradient buffer takes. */
-    private static double timeAllReduce(Communicator comm, int n, int iterations) {
-        INDArray buf = Nd4j.create(DataType.FLOAT, n);
-        double[] ms = new double[iterations];
-        double expected = comm.worldSize() * (comm.worldSize() + 1) / 2.0;
-        for (int it = -2; it < iterations; it++) { // two warm-up rounds
-            buf.assign(comm.rank() + 1);
+    /**
+     * One round of each measurement on buffers of n floats; every round of every kind starts from a barrier, so the
+     * kinds are interleaved in time and a noisy neighbour slows them alike.
+     */
+    private static final class Timings {
+        private final Communicator comm;
+        private final SocketChannel plain;
+        private final INDArray nd4j;
+        private final float[] heap;
+        private final ByteBuffer send, receive, ack = ByteBuffer.allocateDirect(1);
+        private final float expected;
+
+        Timings(Communicator comm, SocketChannel plain, int n) {
+            this.comm = comm;
+            this.plain = plain;
+            this.nd4j = Nd4j.create(DataType.FLOAT, n);
+            this.heap = new float[n];
+            this.send = ByteBuffer.allocateDirect(n * Float.BYTES);
+            this.receive = ByteBuffer.allocateDirect(n * Float.BYTES);
+            this.expected = comm.worldSize() * (comm.worldSize() + 1) / 2f;
+        }
+
+        /** The trainer's path: an ND4J FLOAT array, sent from and received into its own memory. */
+        double allReduceNd4j(boolean check) {
+            nd4j.assign(comm.rank() + 1);
             comm.barrier();
             long t0 = System.nanoTime();
-            comm.allReduceSum(buf);
+            comm.allReduceSum(nd4j);
             long t1 = System.nanoTime();
-            if (it < 0) {
-                double min = buf.minNumber().doubleValue(), max = buf.maxNumber().doubleValue();
+            if (check) {
+                double min = nd4j.minNumber().doubleValue(), max = nd4j.maxNumber().doubleValue();
                 if (min != expected || max != expected) {
                     throw new IllegalStateException("all-reduce wrong: values in [" + min + ", " + max + "], expected " + expected);
                 }
-            } else {
-                ms[it] = (t1 - t0) / 1e6;
             }
+            return (t1 - t0) / 1e6;
         }
-        return median(ms);
-    }
 
-    private static double timeCopy(Communicator comm, SocketChannel ch, ByteBuffer send, ByteBuffer receive, int iterations,
-                                   boolean duplex) throws Exception {
-        double[] ms = new double[iterations];
-        ByteBuffer ack = ByteBuffer.allocateDirect(1);
-        for (int it = -2; it < iterations; it++) {
+        /** A float[] on the Java heap, which goes through the frame buffers. */
+        double allReduceHeap(boolean check) {
+            Arrays.fill(heap, comm.rank() + 1);
+            comm.barrier();
+            long t0 = System.nanoTime();
+            comm.allReduceSum(heap);
+            long t1 = System.nanoTime();
+            if (check) {
+                for (int i = 0; i < heap.length; i++) {
+                    if (heap[i] != expected) throw new IllegalStateException("all-reduce wrong at " + i + ": " + heap[i] + " != " + expected);
+                }
+            }
+            return (t1 - t0) / 1e6;
+        }
+
+        /** Rank 0 → rank 1 (one-way) or both at once (two-way) over the plain connection, until the last byte arrived. */
+        double copy(boolean duplex) {
             comm.barrier();
             long t0 = System.nanoTime();
             if (duplex) {
-                Thread sender = new Thread(() -> writeAll(ch, send.clear()));
+                Thread sender = new Thread(() -> writeAll(plain, send.clear()));
                 sender.start();
-                readAll(ch, receive.clear());
-                sender.join();
+                readAll(plain, receive.clear());
+                try {
+                    sender.join();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
             } else if (comm.rank() == 0) {
-                writeAll(ch, send.clear());
+                writeAll(plain, send.clear());
             } else {
-                readAll(ch, receive.clear());
+                readAll(plain, receive.clear());
             }
             // one byte back and forth so that rank 0's time covers the last byte's arrival on both sides
-            if (comm.rank() == 1) writeAll(ch, ack.clear());
-            readAllOrAck(ch, ack, comm.rank());
-            long t1 = System.nanoTime();
-            if (it >= 0) ms[it] = (t1 - t0) / 1e6;
+            if (comm.rank() == 1) writeAll(plain, ack.clear());
+            readAllOrAck(plain, ack, comm.rank());
+            return (System.nanoTime() - t0) / 1e6;
         }
-        return median(ms);
     }
 
     private static void readAllOrAck(SocketChannel ch, ByteBuffer ack, int rank) {

@@ -19,7 +19,10 @@ sealed interface FloatStore permits FloatStore.ArrayStore, FloatStore.BufferStor
     /** Copies {@code count} floats starting at {@code from} to {@code dst[0, count)}. */
     void copyOut(int from, FloatBuffer dst, int count);
 
-    /** {@code this[at + i] += src[i]} for i in [0, count); {@code scratch} holds at least 2 × count floats. */
+    /** Floats added per block in {@link #addIn}: small enough that the block copies stay in the L1 cache. */
+    int BLOCK = 2048;
+
+    /** {@code this[at + i] += src[i]} for i in [0, count); {@code scratch} holds at least 2 × {@link #BLOCK} floats. */
     void addIn(int at, FloatBuffer src, int count, float[] scratch);
 
     /** {@code this[at + i] = src[i]} for i in [0, count). */
@@ -41,10 +44,12 @@ sealed interface FloatStore permits FloatStore.ArrayStore, FloatStore.BufferStor
 
         @Override
         public void addIn(int at, FloatBuffer src, int count, float[] scratch) {
-            src.get(0, scratch, 0, count); // bulk copy out of the direct frame, then a loop the JIT vectorises
             float[] a = array;
-            int base = offset + at;
-            for (int i = 0; i < count; i++) a[base + i] += scratch[i];
+            for (int done = 0; done < count; done += BLOCK) { // bulk copy a block out of the direct frame, add it (vectorised)
+                int n = Math.min(BLOCK, count - done), base = offset + at + done;
+                src.get(done, scratch, 0, n);
+                for (int i = 0; i < n; i++) a[base + i] += scratch[i];
+            }
         }
 
         @Override
@@ -76,11 +81,15 @@ sealed interface FloatStore permits FloatStore.ArrayStore, FloatStore.BufferStor
 
         @Override
         public void addIn(int at, FloatBuffer src, int count, float[] scratch) {
-            // Element-wise access to a direct buffer is not vectorised; three bulk copies and a float[] loop are.
-            src.get(0, scratch, 0, count);
-            buffer.get(at, scratch, count, count);
-            for (int i = 0; i < count; i++) scratch[count + i] += scratch[i];
-            buffer.put(at, scratch, count, count);
+            // Element-wise access to a direct buffer is not vectorised; bulk copies and a float[] loop are. Blocks that
+            // fit in L1 keep the copies cheap: each float is read from memory once and written once.
+            for (int done = 0; done < count; done += BLOCK) {
+                int n = Math.min(BLOCK, count - done);
+                src.get(done, scratch, 0, n);
+                buffer.get(at + done, scratch, BLOCK, n);
+                for (int i = 0; i < n; i++) scratch[BLOCK + i] += scratch[i];
+                buffer.put(at + done, scratch, BLOCK, n);
+            }
         }
 
         @Override

@@ -47,7 +47,7 @@ public final class TcpRingCommunicator implements Communicator {
         } else {
             this.writer = new FrameWriter(right, opts.frameBytes(), opts.sendTap(), left::wakeup, "lora4j-ring-send-r" + rank);
             this.reader = new FrameReader(left, rank, opts.frameBytes(), opts.maxControlBytes(), writer::failure);
-            this.scratch = new float[2 * (opts.frameBytes() / Float.BYTES)];
+            this.scratch = new float[2 * FloatStore.BLOCK];
         }
     }
 

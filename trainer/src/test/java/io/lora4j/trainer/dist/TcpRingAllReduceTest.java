@@ -72,7 +72,8 @@ class TcpRingAllReduceTest {
     @ParameterizedTest(name = "{0} ranks")
     @ValueSource(ints = {2, 3, 4})
     void ndArraysAreSummedInPlaceExactly(int world) {
-        List<TcpRingCommunicator> comms = LocalRing.connect(world, OPTS.withFrameBytes(4096));
+        // 5000-float frames: two whole blocks of FloatStore.BLOCK and a ragged one per frame, ragged last frames
+        List<TcpRingCommunicator> comms = LocalRing.connect(world, OPTS.withFrameBytes(5000 * Float.BYTES));
         try {
             for (int n : new int[] {1, 7, 1000, 100_003}) {
                 int before = 5, after = 3;
