@@ -24,13 +24,12 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.spark.sql.SparkSession;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * {@code lora4j bench train --workers N}: the real training loop (Trainer, 8-bit AdamW, the gang's in-place ring
  * all-reduce) on Spark local[N], with the same global batch for 1 and N workers, and where each rank's step time
- * goes: data (its micro-batches), compute (forward + backward), all-reduce, optimizer. Each worker uses one BLAS
- * thread (run it with OMP_NUM_THREADS=1 so OpenBLAS agrees), so N workers use N cores; warm-up steps are excluded.
+ * goes: data (its micro-batches), compute (forward + backward), all-reduce, optimizer. Each gang task limits ND4J
+ * to its task CPUs (one on local[N]), as training does, so N workers use N cores; warm-up steps are excluded.
  * The task's CPU time per step beside its wall time shows when the machine did not give the workers their cores.
  */
 public final class GangTrainBenchmark {
@@ -65,8 +64,6 @@ public final class GangTrainBenchmark {
 
     /** One rank: train warmup + steps, and report the mean phase times of the timed steps as "rank,step,data,compute,reduce,opt" in ms. */
     static String worker(Communicator comm, int globalBatch, int steps, int warmup) throws Exception {
-        Nd4j.getEnvironment().setMaxMasterThreads(1);
-        Nd4j.getEnvironment().setMaxThreads(1);
         LlamaConfig c = SHAPE.config();
         LlamaModel base = new LlamaModel(c, TrainBenchmark.randomWeights(c), LinearFactory.FROZEN);
         LoraAdapter adapter = LoraAdapter.create(c, new LoraConfig(SHAPE.rank(), 2f * SHAPE.rank(), 0f, EnumSet.allOf(Projection.class), false), 1);

@@ -1,5 +1,6 @@
 package io.lora4j.trainer.dist;
 
+import io.lora4j.core.compute.ComputeThreads;
 import java.io.Serializable;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -70,7 +71,7 @@ public final class Gang {
             try {
                 BarrierTaskContext ctx = BarrierTaskContext.get();
                 int rank = ctx.partitionId();
-                System.err.println("lora4j gang rank " + rank + ": " + GpuBinding.bindTask());
+                System.err.println("lora4j gang rank " + rank + ": " + GpuBinding.bindTask() + "; " + ComputeThreads.limitTo(ctx.cpus()));
                 String host = InetAddress.getLocalHost().getHostAddress();
                 // listen on all interfaces, advertise this host's address; Spark's allGather is the one exchange
                 try (Rendezvous rv = Rendezvous.bindEphemeral("0.0.0.0", host)) {

@@ -104,6 +104,46 @@ class OptimizerTest {
         assertTrue(differentCodes < n / 1000, differentCodes + " of " + n + " first-moment codes differ");
     }
 
+    /**
+     * The CPU backend's fused host loop and the ND4J-ops path (what runs on CUDA) are two implementations of one update:
+     * same parameters within float rounding and the same state codes, over several tensors (two 8-bit ones with partial
+     * last blocks, one small fp32 one), weight decay on, and a checkpoint of one restored into the other.
+     */
+    @Test
+    void hostLoopAndNd4jOpsAreTheSameUpdate() {
+        long[] sizes = {5000, 1000, 8200};
+        AdamWSettings st = new AdamWSettings(0.9, 0.999, 1e-8, 0.01);
+        TrainableParameters a = flat(sizes), b = flat(sizes);
+        AdamW8bit host = new AdamW8bit(a, st, true), ops = new AdamW8bit(b, st, false);
+        SplittableRandom r = new SplittableRandom(3);
+        int n = (int) a.parameters().length();
+        float[] w = new float[n];
+        for (int i = 0; i < n; i++) w[i] = (float) r.nextGaussian();
+        a.parameters().assign(Nd4j.createFromArray(w));
+        b.parameters().assign(Nd4j.createFromArray(w));
+        for (int t = 0; t < 12; t++) {
+            float[] g = new float[n];
+            for (int i = 0; i < n; i++) g[i] = (float) (r.nextGaussian() * (i % 257 == 0 ? 30 : 1));
+            a.gradients().assign(Nd4j.createFromArray(g));
+            b.gradients().assign(Nd4j.createFromArray(g));
+            host.step(2e-3);
+            ops.step(2e-3);
+            if (t == 5) ops.restore(host.toProto()); // the checkpoint format is shared
+        }
+        float[] pa = a.parameters().toFloatVector(), pb = b.parameters().toFloatVector();
+        double maxDiff = 0;
+        for (int i = 0; i < n; i++) maxDiff = Math.max(maxDiff, Math.abs(pa[i] - pb[i]));
+        assertTrue(maxDiff < 1e-6, "host loop vs ND4J ops: max |Δ parameter| " + maxDiff);
+        float[] mHost = host.moments()[0].toFloatVector(), mOps = ops.moments()[0].toFloatVector();
+        int differentCodes = 0;
+        for (int i = 0; i < mHost.length; i++) if (mHost[i] != mOps[i]) differentCodes++;
+        assertTrue(differentCodes <= mHost.length / 1000, differentCodes + " of " + mHost.length + " first-moment codes differ");
+        float[] before = w.clone();
+        int moved = 0;
+        for (int i = 0; i < n; i++) if (pa[i] != before[i]) moved++;
+        assertEquals(n, moved, "every parameter was updated");
+    }
+
     @Test
     void stateIsAbout2BytesPerParameterFor8BitAnd8ForFp32() {
         TrainableParameters p = flat(16384, 65536, 1000);
