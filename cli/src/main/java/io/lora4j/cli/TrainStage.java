@@ -3,6 +3,7 @@ package io.lora4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.lora4j.trainer.dist.Gang;
+import io.lora4j.trainer.dist.GpuBinding;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import org.apache.spark.sql.SparkSession;
@@ -25,6 +26,7 @@ final class TrainStage {
             TrainingSession.run(cfg, resume, stopAfter, log);
             return;
         }
+        GpuBinding.requireBackend(cfg.distributed().backend()); // before Spark starts, not once per gang attempt
         String yaml = cfg.toYaml();
         SparkSession spark = SparkSession.builder().appName("lora4j-train").config("spark.ui.enabled", "false")
                 .master(master(cfg)).getOrCreate();

@@ -17,18 +17,34 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class GpuBinding {
     private GpuBinding() {}
 
-    /** The device ordinal for a task's resources: the first "gpu" address (a task asks for one GPU). */
+    /** The device ordinal for a task's resources, with this process's CUDA_VISIBLE_DEVICES. */
     static OptionalInt deviceFor(Map<String, ResourceInformation> resources) {
+        return deviceFor(resources, System.getenv("CUDA_VISIBLE_DEVICES"));
+    }
+
+    /**
+     * The CUDA ordinal (as this process numbers its devices) of the first "gpu" address Spark assigned the task. Spark's
+     * discovery script reports the machine's GPU indices (or UUIDs); when the executor runs with CUDA_VISIBLE_DEVICES
+     * (YARN and Kubernetes set it for isolated containers, as do some launch scripts), CUDA renumbers the visible GPUs
+     * 0, 1, … in that list's order, so an address found in the list maps to its position there. An address not in
+     * the list is taken as an ordinal already (a discovery script run inside the container).
+     */
+    static OptionalInt deviceFor(Map<String, ResourceInformation> resources, String cudaVisibleDevices) {
         ResourceInformation gpu = resources.get("gpu");
         if (gpu == null || gpu.addresses().length == 0) return OptionalInt.empty();
-        String first = gpu.addresses()[0];
+        String first = gpu.addresses()[0].trim();
+        if (cudaVisibleDevices != null && !cudaVisibleDevices.isBlank()) {
+            String[] visible = cudaVisibleDevices.split(",");
+            for (int i = 0; i < visible.length; i++) if (visible[i].trim().equals(first)) return OptionalInt.of(i);
+        }
         try {
-            int ordinal = Integer.parseInt(first.trim());
+            int ordinal = Integer.parseInt(first);
             if (ordinal < 0) throw new NumberFormatException();
             return OptionalInt.of(ordinal);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("Spark assigned this task the GPU address '" + first + "' (all: " + Arrays.toString(gpu.addresses())
-                    + "); expected a CUDA device ordinal (0, 1, …): check the GPU discovery script of the workers");
+                    + ", CUDA_VISIBLE_DEVICES=" + cudaVisibleDevices + "); expected a CUDA device ordinal (0, 1, …) or an entry of"
+                    + " CUDA_VISIBLE_DEVICES: check the GPU discovery script of the workers");
         }
     }
 
@@ -48,13 +64,22 @@ public final class GpuBinding {
      * its control plane (which needs the CUDA backend and a GPU from Spark).
      */
     static Communicator forBackend(String backend, Communicator ring) {
+        requireBackend(backend);
         if (backend == null || backend.equals("tcp")) return ring;
+        OptionalInt device = taskDevice();
+        return new NcclCommunicator(ring, device.orElse(0));
+    }
+
+    /**
+     * Fails unless {@code backend} can run in this build: tcp always, nccl only on ND4J's CUDA backend. The driver
+     * calls it before starting the gang (executors run the same jar), so a CPU build fails at once, not once per attempt.
+     */
+    public static void requireBackend(String backend) {
+        if (backend == null || backend.equals("tcp")) return;
         if (!backend.equals("nccl")) throw new IllegalArgumentException("distributed.backend = " + backend + ": expected tcp or nccl");
         if (!cudaBackend()) {
             throw new IllegalStateException("distributed.backend = nccl needs ND4J's CUDA backend: build with mvn -Pcuda package and run on GPU executors");
         }
-        OptionalInt device = taskDevice();
-        return new NcclCommunicator(ring, device.orElse(0));
     }
 
     /** Binds the calling task thread; returns a line for the log. */

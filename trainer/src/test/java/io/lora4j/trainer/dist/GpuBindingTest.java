@@ -22,6 +22,19 @@ class GpuBindingTest {
         assertEquals(OptionalInt.empty(), GpuBinding.deviceFor(gpus()));
     }
 
+    /** Under CUDA_VISIBLE_DEVICES the process numbers its GPUs 0, 1, … in the list's order. */
+    @Test
+    void machineIndicesAndUuidsAreTranslatedThroughCudaVisibleDevices() {
+        assertEquals(OptionalInt.of(1), GpuBinding.deviceFor(gpus("5"), "4,5"));
+        assertEquals(OptionalInt.of(0), GpuBinding.deviceFor(gpus("6", "7"), " 6 , 7"));
+        assertEquals(OptionalInt.of(2), GpuBinding.deviceFor(gpus("GPU-5f3a"), "GPU-11aa,GPU-22bb,GPU-5f3a"));
+        // an address not in the list is already this process's ordinal (discovered inside the container)
+        assertEquals(OptionalInt.of(0), GpuBinding.deviceFor(gpus("0"), "3"));
+        assertEquals(OptionalInt.of(3), GpuBinding.deviceFor(gpus("3"), ""));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GpuBinding.deviceFor(gpus("GPU-9"), "GPU-1"));
+        assertTrue(e.getMessage().contains("GPU-9") && e.getMessage().contains("CUDA_VISIBLE_DEVICES=GPU-1"), e.getMessage());
+    }
+
     @Test
     void anAddressThatIsNotAnOrdinalIsNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GpuBinding.deviceFor(gpus("GPU-5f3a")));
