@@ -80,14 +80,17 @@ public record RunConfig(
         }
     }
 
+    /** {@code timeoutSeconds}: how long a gang member waits without progress from a peer before the gang fails. */
     public record Distributed(@JsonProperty("master") String master, @JsonProperty("workers") int workers, @JsonProperty("backend") String backend,
-                              @JsonProperty("max_attempts") int maxAttempts) {
+                              @JsonProperty("max_attempts") int maxAttempts, @JsonProperty("timeout_seconds") int timeoutSeconds) {
         public Distributed {
             if (master == null) master = "local[*]";
             if (workers <= 0) workers = 1;
             if (backend == null) backend = "tcp";
             if (!List.of("tcp", "nccl").contains(backend)) throw new IllegalArgumentException("distributed.backend = " + backend + ": expected tcp or nccl");
             if (maxAttempts <= 0) maxAttempts = 3;
+            if (timeoutSeconds < 0) throw new IllegalArgumentException("distributed.timeout_seconds = " + timeoutSeconds + ": expected a positive number of seconds");
+            if (timeoutSeconds == 0) timeoutSeconds = 600;
         }
     }
 
@@ -131,7 +134,7 @@ public record RunConfig(
         if (outputDir == null) outputDir = "runs/" + name;
         if (data == null) throw new IllegalArgumentException("data is required (sources or prepared)");
         if (train == null) throw new IllegalArgumentException("train is required");
-        if (distributed == null) distributed = new Distributed(null, 0, null, 0);
+        if (distributed == null) distributed = new Distributed(null, 0, null, 0, 0);
         if (export == null) export = new Export(null, false, false, false);
     }
 

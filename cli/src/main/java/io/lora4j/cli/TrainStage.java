@@ -33,7 +33,8 @@ final class TrainStage {
         try {
             log.printf("training with %d workers (one Spark barrier task each, %s all-reduce) on %s%n", workers, cfg.distributed().backend(),
                     spark.sparkContext().master());
-            Gang.run(spark, workers, cfg.distributed().maxAttempts(), resume, 120_000, cfg.distributed().backend(), (comm, attemptResumes) -> {
+            Gang.run(spark, workers, cfg.distributed().maxAttempts(), resume, Math.multiplyExact(cfg.distributed().timeoutSeconds(), 1000),
+                    cfg.distributed().backend(), (comm, attemptResumes) -> {
                 RunConfig c = RunConfig.bind(new ObjectMapper(new YAMLFactory()).readTree(yaml), "config");
                 PrintStream rankLog = comm.rank() == 0 ? System.out : new PrintStream(OutputStream.nullOutputStream());
                 TrainingSession.run(c, attemptResumes, stopAfter, rankLog, comm);

@@ -31,6 +31,8 @@ class RunConfigTest {
         assertEquals(5e-4, c.train().lr());
         assertEquals(16, c.lora().r());
         assertEquals(2, c.distributed().workers());
+        assertEquals(600, c.distributed().timeoutSeconds());
+        assertEquals(30, load(tmp, GOOD, "distributed.timeout_seconds=30").distributed().timeoutSeconds());
         assertEquals("adamw8bit", c.train().optimizer());
         assertEquals("runs/t", c.outputDir());
         assertEquals("alpaca", c.data().template());
@@ -50,6 +52,8 @@ class RunConfigTest {
         assertTrue(target.getMessage().contains("qq_proj"), target.getMessage());
         IOException top = assertThrows(IOException.class, () -> load(tmp, GOOD + "bogus: 1\n"));
         assertTrue(top.getMessage().contains("'bogus'"), top.getMessage());
+        IOException timeout = assertThrows(IOException.class, () -> load(tmp, GOOD, "distributed.timeout_seconds=-5"));
+        assertTrue(timeout.getMessage().contains("distributed.timeout_seconds = -5"), timeout.getMessage());
         IOException compare = assertThrows(IOException.class, () -> load(tmp, GOOD + "compare: {max_new_tokens: 8}\n"));
         assertTrue(compare.getMessage().contains("compare.prompts"), compare.getMessage());
     }
