@@ -25,6 +25,9 @@ public final class Gang {
         String run(Communicator comm, boolean resume) throws Exception;
     }
 
+    /** Spark's job property (SparkContext.SPARK_JOB_INTERRUPT_ON_CANCEL): interrupt task threads when the job is cancelled. */
+    static final String INTERRUPT_ON_CANCEL = "spark.job.interruptOnCancel";
+
     private Gang() {}
 
     public static List<String> run(SparkSession spark, int workers, int maxAttempts, boolean resume, int timeoutMillis, Worker worker) {
@@ -35,18 +38,26 @@ public final class Gang {
     public static List<String> run(SparkSession spark, int workers, int maxAttempts, boolean resume, int timeoutMillis, String backend, Worker worker) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Exception last = null;
-        for (int attempt = 1; attempt <= maxAttempts; attempt++) {
-            boolean resumeNow = resume || attempt > 1;
-            try {
-                Object rows = sc.parallelize(IntStream.range(0, workers).boxed().toList(), workers).rdd().barrier()
-                        .mapPartitions(new Member(worker, resumeNow, timeoutMillis, backend), false, scala.reflect.ClassTag$.MODULE$.apply(String.class)).collect();
-                List<String> out = new ArrayList<>();
-                for (Object o : (Object[]) rows) out.add((String) o);
-                return out;
-            } catch (Exception e) { // SparkException (checked in Java, thrown through Scala) or a runtime failure
-                last = e;
-                System.err.printf("lora4j: training gang attempt %d of %d failed: %s%n", attempt, maxAttempts, rootMessage(e));
+        // When the gang's job fails, Spark kills the tasks still running; with this property it also interrupts their
+        // threads, so a member stuck waiting (not only one that died) ends and frees its slot for the next attempt.
+        String interruptBefore = sc.getLocalProperty(INTERRUPT_ON_CANCEL);
+        sc.setLocalProperty(INTERRUPT_ON_CANCEL, "true");
+        try {
+            for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+                boolean resumeNow = resume || attempt > 1;
+                try {
+                    Object rows = sc.parallelize(IntStream.range(0, workers).boxed().toList(), workers).rdd().barrier()
+                            .mapPartitions(new Member(worker, resumeNow, timeoutMillis, backend), false, scala.reflect.ClassTag$.MODULE$.apply(String.class)).collect();
+                    List<String> out = new ArrayList<>();
+                    for (Object o : (Object[]) rows) out.add((String) o);
+                    return out;
+                } catch (Exception e) { // SparkException (checked in Java, thrown through Scala) or a runtime failure
+                    last = e;
+                    System.err.printf("lora4j: training gang attempt %d of %d failed: %s%n", attempt, maxAttempts, rootMessage(e));
+                }
             }
+        } finally {
+            sc.setLocalProperty(INTERRUPT_ON_CANCEL, interruptBefore);
         }
         throw new IllegalStateException("training gang failed " + maxAttempts + " times; last error: " + rootMessage(last), last);
     }

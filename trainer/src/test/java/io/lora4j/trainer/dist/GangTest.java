@@ -78,10 +78,14 @@ class GangTest {
                     if (hooks.rank() == 1 && step == failAt && Files.notExists(Path.of(failMarker))) {
                         Files.createFile(Path.of(failMarker));
                         if (failMarker.endsWith(".halt")) Runtime.getRuntime().halt(137); // the whole executor process dies, like a kill -9
+                        if (failMarker.endsWith(".hang")) Thread.sleep(Long.MAX_VALUE); // alive but stuck: only the peers' timeouts notice
                         throw new IllegalStateException("simulated worker crash at step " + step);
                     }
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("hung worker interrupted at step " + step, e);
                 }
             }
             public boolean isLeader() { return hooks.isLeader(); }
@@ -135,6 +139,23 @@ class GangTest {
         List<String> recovered = Gang.run(spark, 2, 3, false, 30_000, (comm, resume) -> encode(train(2, new GangHooks(comm, 5), dir, resume, 10, marker)));
         assertTrue(Files.exists(Path.of(marker)), "the simulated crash happened");
         assertArrayEquals(decode(clean.get(0)), decode(recovered.get(0)), 0f, "resumed gang ends with the uninterrupted gang's adapter");
+    }
+
+    /**
+     * Rank 1 stops answering at step 10 without dying. Rank 0's ring times out waiting for it (3 s here), the gang's
+     * job fails, Spark interrupts the stuck task, and the next attempt resumes from the checkpoint and ends with the
+     * uninterrupted run's adapter.
+     */
+    @Test
+    void aHungWorkerIsDetectedByTheTimeoutAndTheGangRecovers(@TempDir Path tmp) throws Exception {
+        String ref = tmp.resolve("ref").toString(), dir = tmp.resolve("gang").toString(), marker = tmp.resolve("stuck.hang").toString();
+        List<String> clean = Gang.run(spark, 2, 1, false, 30_000, (comm, resume) -> encode(train(2, new GangHooks(comm, 5), ref, resume, 0, null)));
+        long t0 = System.nanoTime();
+        List<String> recovered = Gang.run(spark, 2, 3, false, 3_000, (comm, resume) -> encode(train(2, new GangHooks(comm, 5), dir, resume, 10, marker)));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertTrue(Files.exists(Path.of(marker)), "rank 1 hung once");
+        assertArrayEquals(decode(clean.get(0)), decode(recovered.get(0)), 0f, "resumed gang ends with the uninterrupted gang's adapter");
+        assertTrue(seconds < 60, "recovered in " + seconds + " s");
     }
 
     @Test
