@@ -63,11 +63,11 @@ public final class GpuBinding {
      * The gang's communicator for {@code backend}: the TCP ring itself, or NCCL for the gradients with the ring as
      * its control plane (which needs the CUDA backend and a GPU from Spark).
      */
-    static Communicator forBackend(String backend, Communicator ring) {
+    static Communicator forBackend(String backend, TcpRingCommunicator ring) {
         requireBackend(backend);
         if (backend == null || backend.equals("tcp")) return ring;
         OptionalInt device = taskDevice();
-        return new NcclCommunicator(ring, device.orElse(0));
+        return new NcclCommunicator(ring, device.orElse(0), ring.options().ioTimeout());
     }
 
     /**

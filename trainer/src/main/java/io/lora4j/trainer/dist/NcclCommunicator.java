@@ -1,12 +1,16 @@
 package io.lora4j.trainer.dist;
 
+import static org.bytedeco.cuda.global.cudart.cudaErrorNotReady;
 import static org.bytedeco.cuda.global.cudart.cudaSetDevice;
 import static org.bytedeco.cuda.global.cudart.cudaStreamCreate;
 import static org.bytedeco.cuda.global.cudart.cudaStreamDestroy;
-import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
+import static org.bytedeco.cuda.global.cudart.cudaStreamQuery;
+import static org.bytedeco.cuda.global.cudart.cudaSuccess;
 import static org.bytedeco.cuda.global.nccl.NCCL_UNIQUE_ID_BYTES;
 import static org.bytedeco.cuda.global.nccl.ncclAllReduce;
+import static org.bytedeco.cuda.global.nccl.ncclCommAbort;
 import static org.bytedeco.cuda.global.nccl.ncclCommDestroy;
+import static org.bytedeco.cuda.global.nccl.ncclCommGetAsyncError;
 import static org.bytedeco.cuda.global.nccl.ncclCommInitRank;
 import static org.bytedeco.cuda.global.nccl.ncclFloat;
 import static org.bytedeco.cuda.global.nccl.ncclGetErrorString;
@@ -14,6 +18,7 @@ import static org.bytedeco.cuda.global.nccl.ncclGetUniqueId;
 import static org.bytedeco.cuda.global.nccl.ncclSum;
 
 import java.nio.FloatBuffer;
+import java.time.Duration;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.nccl.ncclComm;
 import org.bytedeco.cuda.nccl.ncclUniqueId;
@@ -34,12 +39,18 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class NcclCommunicator implements Communicator {
     private final Communicator control;
+    private final Duration timeout;
     private final ncclComm comm = new ncclComm();
     private final CUstream_st stream = new CUstream_st();
+    private boolean aborted;
 
-    /** Joins the NCCL communicator of the gang: rank 0 creates the unique id, every rank gets it through {@code control}. */
-    NcclCommunicator(Communicator control, int device) {
+    /**
+     * Joins the NCCL communicator of the gang: rank 0 creates the unique id, every rank gets it through {@code control}.
+     * A collective that has not completed after {@code timeout} aborts the communicator and fails, as the ring does.
+     */
+    NcclCommunicator(Communicator control, int device, Duration timeout) {
         this.control = control;
+        this.timeout = timeout;
         check("cudaSetDevice", cudaSetDevice(device));
         ncclUniqueId id = new ncclUniqueId();
         byte[] mine = new byte[NCCL_UNIQUE_ID_BYTES];
@@ -73,7 +84,15 @@ final class NcclCommunicator implements Communicator {
         Nd4j.getExecutioner().commit();
         BytePointer device = deviceBuffer(flat).position(flat.offset() * Float.BYTES);
         nccl("ncclAllReduce", ncclAllReduce(device, device, flat.length(), ncclFloat, ncclSum, comm, stream));
-        check("cudaStreamSynchronize", cudaStreamSynchronize(stream));
+        int[] async = new int[1];
+        CollectiveWatch.await("NCCL all-reduce of " + flat.length() + " floats", rank(), timeout, () -> {
+            int q = cudaStreamQuery(stream);
+            if (q != cudaSuccess && q != cudaErrorNotReady) check("cudaStreamQuery", q);
+            return q == cudaSuccess;
+        }, () -> {
+            nccl("ncclCommGetAsyncError", ncclCommGetAsyncError(comm, async));
+            return async[0];
+        }, code -> ncclGetErrorString(code).getString(), this::abort);
         Nd4j.getAffinityManager().tagLocation(flat, AffinityManager.Location.DEVICE);
     }
 
@@ -107,9 +126,16 @@ final class NcclCommunicator implements Communicator {
         control.barrier();
     }
 
+    /** Frees the communicator and its pending GPU work without waiting for peers (after a failure). */
+    private void abort() {
+        if (aborted) return;
+        aborted = true;
+        ncclCommAbort(comm);
+    }
+
     @Override
     public void close() {
-        ncclCommDestroy(comm);
+        if (!aborted) ncclCommDestroy(comm);
         cudaStreamDestroy(stream);
         control.close();
     }

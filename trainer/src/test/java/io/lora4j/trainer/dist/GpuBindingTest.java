@@ -52,11 +52,13 @@ class GpuBindingTest {
 
     @Test
     void ncclIsRefusedOnTheCpuBackendAndUnknownBackendsAreNamed() {
-        Communicator ring = new LocalCommunicator();
-        assertSame(ring, GpuBinding.forBackend("tcp", ring));
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> GpuBinding.forBackend("nccl", ring));
-        assertTrue(e.getMessage().contains("mvn -Pcuda"), e.getMessage());
-        IllegalArgumentException u = assertThrows(IllegalArgumentException.class, () -> GpuBinding.forBackend("mpi", ring));
-        assertTrue(u.getMessage().contains("mpi") && u.getMessage().contains("tcp or nccl"), u.getMessage());
+        Rendezvous rv = Rendezvous.bindEphemeral("127.0.0.1");
+        try (TcpRingCommunicator ring = rv.connect(0, java.util.List.of(rv.address()), RingOptions.defaults())) {
+            assertSame(ring, GpuBinding.forBackend("tcp", ring));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> GpuBinding.forBackend("nccl", ring));
+            assertTrue(e.getMessage().contains("mvn -Pcuda"), e.getMessage());
+            IllegalArgumentException u = assertThrows(IllegalArgumentException.class, () -> GpuBinding.forBackend("mpi", ring));
+            assertTrue(u.getMessage().contains("mpi") && u.getMessage().contains("tcp or nccl"), u.getMessage());
+        }
     }
 }
