@@ -44,6 +44,7 @@ public final class GangTrainBenchmark {
                 steps, warmup, Runtime.getRuntime().availableProcessors());
         out.println("| workers | rank | step ms | data ms | compute ms | all-reduce ms | optimizer ms | all-reduce share | task CPU ms/step | tokens/s (all ranks) |");
         out.println("|---|---|---|---|---|---|---|---|---|---|");
+        double[] slowestStepMs = new double[2]; // 1 worker, N workers: the gang moves at its slowest rank's pace
         for (int n : workers == 1 ? new int[] {1} : new int[] {1, workers}) {
             SparkSession spark = SparkSession.builder().master("local[" + n + "]").appName("bench-train-gang").config("spark.ui.enabled", "false").getOrCreate();
             try {
@@ -55,10 +56,16 @@ public final class GangTrainBenchmark {
                     double tokensPerS = (double) globalBatch * SHAPE.seq() / (stepMs / 1e3);
                     out.printf("| %d | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f%% | %.1f | %.0f |%n", n, f[0], stepMs, Double.parseDouble(f[2]),
                             Double.parseDouble(f[3]), reduce, Double.parseDouble(f[5]), 100 * reduce / stepMs, Double.parseDouble(f[6]), tokensPerS);
+                    int which = n == 1 ? 0 : 1;
+                    slowestStepMs[which] = Math.max(slowestStepMs[which], stepMs);
                 }
             } finally {
                 spark.stop();
             }
+        }
+        if (workers > 1) {
+            out.printf("%d workers: %.2fx the tokens/s of 1 worker on the same global batch (ideal %dx; the all-reduce column includes"
+                    + " waiting for the slower rank)%n", workers, slowestStepMs[0] / slowestStepMs[1], workers);
         }
     }
 
