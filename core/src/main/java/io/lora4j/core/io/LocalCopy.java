@@ -19,7 +19,7 @@ import org.apache.hadoop.fs.FileSystem;
 /**
  * A local path for a file or directory that may live on any Hadoop FileSystem: model loaders memory-map local files,
  * so a base model or tokenizer at {@code hdfs://…} (what every executor of a cluster can reach) is copied once into a
- * per-machine cache and reused by every task and run on that machine while the remote copy is unchanged.
+ * local cache and reused by every task and run that sees the same cache directory while the remote copy is unchanged.
  *
  * <p>The cache entry is keyed by URI, size and modification time; it is filled under a temporary name and renamed
  * into place, so tasks copying the same model at once never see a half-written one.
