@@ -19,6 +19,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -46,8 +47,11 @@ final class RunCommand implements Callable<Integer> {
             io.lora4j.cli.demo.DemoBase.ensureBase(Path.of(cfg.demo().dataDir()), Path.of(cfg.baseModel()), cfg.demo().pretrainSteps(),
                     cfg.demo().instructions(), System.out);
         }
-        BaseModel base = ModelLoader.load(LocalCopy.of(cfg.baseModel()));
-        Tokenizer tok = base.requireTokenizer();
+        // the tokenizer now, the weights only after training (for export and comparison): the driver does not hold a
+        // copy of the model while the gang trains
+        Path modelPath = LocalCopy.of(cfg.baseModel());
+        Optional<Path> tokenizerPath = cfg.tokenizer() == null ? Optional.empty() : Optional.of(LocalCopy.of(cfg.tokenizer()));
+        Tokenizer tok = ModelLoader.tokenizer(modelPath, tokenizerPath);
         RunConfig.Data data = cfg.data();
         String dataset = data.prepared();
         if (dataset == null) {
@@ -59,7 +63,7 @@ final class RunCommand implements Callable<Integer> {
             } else {
                 System.out.println("== prepare → " + dataset);
                 PrepareConfig pc = data.prepareConfig();
-                Path tokPath = LocalCopy.of(cfg.tokenizer() != null ? cfg.tokenizer() : cfg.baseModel());
+                Path tokPath = tokenizerPath.orElse(modelPath);
                 PrepareJob.validate(pc, tokPath.toString());
                 var spark = PrepareJob.localSession(TrainStage.master(cfg));
                 try {
@@ -80,6 +84,7 @@ final class RunCommand implements Callable<Integer> {
         // copied to output_dir at the end.
         Path localRun = remote ? Files.createTempDirectory("lora4j-run-") : LocalCopy.of(runUri);
         Path adapterDir = cfg.lora() != null ? LocalCopy.of(HadoopFs.join(runUri, "adapter")) : null;
+        BaseModel base = adapterDir == null ? null : ModelLoader.load(modelPath, org.nd4j.linalg.api.buffer.DataType.FLOAT, tokenizerPath);
         boolean exporting = !cfg.export().types().isEmpty() && adapterDir != null;
         Path exportDir = localRun.resolve("export");
         String stampUri = HadoopFs.join(HadoopFs.join(runUri, "export"), ".export-hash");

@@ -13,7 +13,11 @@ public record BaseModel(String name, String source, LlamaConfig config, LlamaWei
 
     /** The tokenizer, or a clear error naming the model when it has none. */
     public Tokenizer requireTokenizer() {
-        return tokenizer.orElseThrow(() -> new IllegalStateException(
-                source + ": this model has no tokenizer (for a llama2.c .bin put tokenizer.model or tok<vocab>.model beside it, or pass --tokenizer)"));
+        return tokenizer.orElseThrow(() -> noTokenizer(source));
+    }
+
+    static IllegalStateException noTokenizer(String source) {
+        return new IllegalStateException(source + ": this model has no tokenizer (for a llama2.c .bin put tokenizer.model or tok<vocab>.model"
+                + " beside it, or pass --tokenizer)");
     }
 }
