@@ -41,9 +41,23 @@ public final class HadoopFs {
         return scheme == null || scheme.equals("file");
     }
 
-    /** Copies a local file or directory tree to {@code uri} (any FileSystem), replacing what is there. */
+    /**
+     * Copies a local file or directory tree to {@code uri} (any FileSystem), replacing what is there. Hadoop's own copy
+     * puts a directory *inside* an existing destination directory (adapter/adapter), which would leave the old files
+     * in place; so the tree is copied to a temporary sibling, the old one deleted, and the copy renamed into place.
+     */
     public static void copyFromLocal(java.nio.file.Path local, String uri) throws IOException {
-        fs(uri).copyFromLocalFile(false, true, new Path(local.toAbsolutePath().toUri()), path(uri));
+        FileSystem fs = fs(uri);
+        Path target = path(uri);
+        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + Long.toHexString(System.nanoTime()));
+        try {
+            fs.copyFromLocalFile(false, true, new Path(local.toAbsolutePath().toUri()), tmp);
+            if (fs.exists(target) && !fs.delete(target, true)) throw new IOException("could not delete the old " + uri);
+            if (!fs.rename(tmp, target)) throw new IOException("could not rename " + tmp + " to " + target);
+        } catch (IOException e) {
+            fs.delete(tmp, true);
+            throw new IOException("could not copy " + local + " to " + uri + ": " + e.getMessage(), e);
+        }
     }
 
     public static String join(String base, String child) {

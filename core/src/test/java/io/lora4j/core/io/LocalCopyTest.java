@@ -16,7 +16,10 @@ import org.apache.hadoop.fs.FileSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Base models and tokenizers on HDFS are copied once per machine and reused until the remote copy changes. */
+/**
+ * Base models and tokenizers on HDFS are copied once into the local cache and reused until the remote copy changes;
+ * run directories copied up to HDFS replace what was there.
+ */
 class LocalCopyTest {
     private static void put(FileSystem fs, String path, byte[] bytes) throws IOException {
         try (OutputStream out = fs.create(new org.apache.hadoop.fs.Path(path), true)) {
@@ -74,6 +77,18 @@ class LocalCopyTest {
 
             IOException missing = assertThrows(IOException.class, () -> LocalCopy.of(hdfs.uri("/models/nope.gguf"), cache));
             assertTrue(missing.getMessage().contains("/models/nope.gguf") && missing.getMessage().contains("no such file"), missing.getMessage());
+
+            // the other direction: a rerun's adapter directory replaces the old one instead of landing inside it
+            Path adapter = Files.createDirectories(tmp.resolve("stage/adapter"));
+            Files.writeString(adapter.resolve("adapter_model.safetensors"), "first");
+            Files.writeString(adapter.resolve("old-only.txt"), "x");
+            HadoopFs.copyFromLocal(adapter, hdfs.uri("/runs/r/adapter"));
+            Files.delete(adapter.resolve("old-only.txt"));
+            Files.writeString(adapter.resolve("adapter_model.safetensors"), "second");
+            HadoopFs.copyFromLocal(adapter, hdfs.uri("/runs/r/adapter"));
+            assertEquals("second", new String(HadoopFs.readAll(hdfs.uri("/runs/r/adapter/adapter_model.safetensors"))));
+            assertEquals(java.util.List.of("adapter_model.safetensors"), HadoopFs.list(hdfs.uri("/runs/r/adapter")), "no nested adapter/adapter, no stale file");
+            assertEquals(java.util.List.of("adapter"), HadoopFs.list(hdfs.uri("/runs/r")), "no temporary copy left behind");
         }
     }
 }
