@@ -46,6 +46,7 @@ class HdfsTrainSharedDataTest {
             assertEquals(0, again.code(), again.err());
             assertTrue(again.out().contains("already complete"), again.out());
             assertEquals(copied, Files.getLastModifiedTime(copy).toMillis(), "the cached copy is reused");
+            assertFalse(hdfs.exists("/runs/t/adapter/adapter"), "the rerun's adapter replaced the first one, not nested inside it");
             try (var entries = Files.list(cache)) {
                 assertEquals(1, entries.count());
             }
