@@ -28,8 +28,13 @@ final class TrainStage {
         }
         GpuBinding.requireBackend(cfg.distributed().backend()); // before Spark starts, not once per gang attempt
         String yaml = cfg.toYaml();
-        SparkSession spark = SparkSession.builder().appName("lora4j-train").config("spark.ui.enabled", "false")
-                .master(master(cfg)).getOrCreate();
+        SparkSession.Builder builder = SparkSession.builder().appName("lora4j-train").config("spark.ui.enabled", "false").master(master(cfg));
+        if (System.getProperty("spark.task.reaper.enabled") == null) {
+            // a gang member stuck where an interrupt cannot reach it would keep its slot, and the next gang attempt could
+            // not start: the task reaper ends its executor instead (Spark never does this in local mode)
+            builder.config("spark.task.reaper.enabled", "true").config("spark.task.reaper.killTimeout", "120s");
+        }
+        SparkSession spark = builder.getOrCreate();
         try {
             log.printf("training with %d workers (one Spark barrier task each, %s all-reduce) on %s%n", workers, cfg.distributed().backend(),
                     spark.sparkContext().master());

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The training gang on real processes: Spark's {@code local-cluster[2,1,1024]} forks two executor JVMs (recipe in
  * DISTRIBUTED.md §3.2; SPARK_HOME, SPARK_SCALA_VERSION and SPARK_LOCAL_IP come from surefire). Equivalence with one
- * worker, and recovery when one executor process halts mid-run.
+ * worker, recovery when one executor process halts mid-run, and when a task is stuck beyond interrupts.
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class GangClusterTest {
@@ -38,7 +38,9 @@ class GangClusterTest {
                 // the GPU settings of a real cluster, with a discovery script that reports one (fake) GPU per worker:
                 // every gang task must then see the device Spark assigned it
                 .set("spark.worker.resource.gpu.amount", "1").set("spark.worker.resource.gpu.discoveryScript", gpuScript())
-                .set("spark.executor.resource.gpu.amount", "1").set("spark.task.resource.gpu.amount", "1");
+                .set("spark.executor.resource.gpu.amount", "1").set("spark.task.resource.gpu.amount", "1")
+                // what TrainStage sets for real runs, with a short kill timeout: a task that ignores the kill ends its executor
+                .set("spark.task.reaper.enabled", "true").set("spark.task.reaper.killTimeout", "5s");
         spark = SparkSession.builder().config(conf).getOrCreate();
     }
 
@@ -98,6 +100,21 @@ class GangClusterTest {
                 "the resumed gang ends with the uninterrupted gang's adapter");
         double[] a = losses(ref), b = losses(dir);
         assertEquals(a[a.length - 1], b[b.length - 1], 0.0, "final step loss");
+    }
+
+    /**
+     * Rank 1 gets stuck at step 10 where an interrupt cannot reach it (it spins, ignoring interrupts): rank 0's ring
+     * times out naming it, the gang's job fails, Spark's kill does not stop the task, and the task reaper ends that
+     * executor process after its kill timeout; a replacement executor runs the resumed gang to the uninterrupted end.
+     */
+    @Test
+    void aWorkerStuckBeyondInterruptsIsEndedByTheTaskReaperAndTheRunRecovers(@TempDir Path tmp) throws Exception {
+        String ref = tmp.resolve("ref").toString(), dir = tmp.resolve("gang").toString(), marker = tmp.resolve("stuck.spin").toString();
+        List<String> clean = Gang.run(spark, 2, 1, false, 60_000, (comm, resume) -> withPid(GangTest.train(2, new GangHooks(comm, 5), ref, resume, 0, null)));
+        List<String> recovered = Gang.run(spark, 2, 3, false, 5_000,
+                (comm, resume) -> withPid(GangTest.train(2, new GangHooks(comm, 5), dir, resume, 10, marker)));
+        assertTrue(Files.exists(Path.of(marker)), "rank 1 got stuck at step 10");
+        assertArrayEquals(adapter(clean.get(0)), adapter(recovered.get(0)), 0f, "the resumed gang ends with the uninterrupted gang's adapter");
     }
 
     // a worker's answer is "adapter bits|executor pid|gpu" (withPid)

@@ -61,7 +61,8 @@ class GangTest {
 
     /**
      * One worker's whole run; {@code failAt} > 0 makes rank 1 fail at that step on the first attempt: it throws, or,
-     * when {@code failMarker} ends in ".halt", its whole JVM halts at once.
+     * when {@code failMarker} ends in ".halt", its whole JVM halts at once; ".hang" sleeps until interrupted, ".spin"
+     * spins ignoring interrupts.
      */
     static float[] train(int micro, Trainer.Hooks hooks, String runDir, boolean resume, int failAt, String failMarker) throws Exception {
         LlamaConfig c = TinyModels.config(2, false);
@@ -79,6 +80,9 @@ class GangTest {
                         Files.createFile(Path.of(failMarker));
                         if (failMarker.endsWith(".halt")) Runtime.getRuntime().halt(137); // the whole executor process dies, like a kill -9
                         if (failMarker.endsWith(".hang")) Thread.sleep(Long.MAX_VALUE); // alive but stuck: only the peers' timeouts notice
+                        if (failMarker.endsWith(".spin")) {
+                            while (System.nanoTime() != 0) Thread.interrupted(); // stuck where no interrupt reaches, like native code
+                        }
                         throw new IllegalStateException("simulated worker crash at step " + step);
                     }
                 } catch (java.io.IOException e) {
