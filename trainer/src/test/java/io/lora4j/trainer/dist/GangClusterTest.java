@@ -88,17 +88,14 @@ class GangClusterTest {
 
     @Test
     void anExecutorProcessThatDiesIsReplacedAndTheRunEndsAsIfUninterrupted(@TempDir Path tmp) throws Exception {
-        String ref = tmp.resolve("ref").toString(), dir = tmp.resolve("gang").toString(), marker = tmp.resolve("killed.halt").toString();
-        List<String> clean = Gang.run(spark, 2, 1, false, 60_000, (comm, resume) -> withPid(GangTest.train(2, new GangHooks(comm, 5), ref, resume, 0, null)));
-        List<String> recovered = Gang.run(spark, 2, 3, false, 60_000,
-                (comm, resume) -> withPid(GangTest.train(2, new GangHooks(comm, 5), dir, resume, 10, marker)));
-        assertTrue(Files.exists(Path.of(marker)), "rank 1's executor halted at step 10");
+        List<List<String>> runs = cleanAndFailedOnce(tmp, "killed.halt", 60_000);
+        List<String> clean = runs.get(0), recovered = runs.get(1);
         java.util.Set<Long> original = java.util.Set.of(pid(clean.get(0)), pid(clean.get(1)));
         assertFalse(original.contains(pid(recovered.get(0))) && original.contains(pid(recovered.get(1))),
                 "a replacement executor process ran the resumed gang (before " + original + ", after " + pid(recovered.get(0)) + ", " + pid(recovered.get(1)) + ")");
         assertArrayEquals(adapter(clean.get(0)), adapter(recovered.get(0)), 0f,
                 "the resumed gang ends with the uninterrupted gang's adapter");
-        double[] a = losses(ref), b = losses(dir);
+        double[] a = losses(tmp.resolve("ref").toString()), b = losses(tmp.resolve("gang").toString());
         assertEquals(a[a.length - 1], b[b.length - 1], 0.0, "final step loss");
     }
 
@@ -109,12 +106,21 @@ class GangClusterTest {
      */
     @Test
     void aWorkerStuckBeyondInterruptsIsEndedByTheTaskReaperAndTheRunRecovers(@TempDir Path tmp) throws Exception {
-        String ref = tmp.resolve("ref").toString(), dir = tmp.resolve("gang").toString(), marker = tmp.resolve("stuck.spin").toString();
+        List<List<String>> runs = cleanAndFailedOnce(tmp, "stuck.spin", 5_000);
+        assertArrayEquals(adapter(runs.get(0).get(0)), adapter(runs.get(1).get(0)), 0f, "the resumed gang ends with the uninterrupted gang's adapter");
+    }
+
+    /**
+     * An uninterrupted gang in {@code tmp/ref}, and one in {@code tmp/gang} whose rank 1 fails at step 10 of its first
+     * attempt as {@code marker}'s suffix says (GangTest.train); each rank's answer as withPid gives it.
+     */
+    private static List<List<String>> cleanAndFailedOnce(Path tmp, String marker, int timeoutMillis) throws Exception {
+        String ref = tmp.resolve("ref").toString(), dir = tmp.resolve("gang").toString(), failMarker = tmp.resolve(marker).toString();
         List<String> clean = Gang.run(spark, 2, 1, false, 60_000, (comm, resume) -> withPid(GangTest.train(2, new GangHooks(comm, 5), ref, resume, 0, null)));
-        List<String> recovered = Gang.run(spark, 2, 3, false, 5_000,
-                (comm, resume) -> withPid(GangTest.train(2, new GangHooks(comm, 5), dir, resume, 10, marker)));
-        assertTrue(Files.exists(Path.of(marker)), "rank 1 got stuck at step 10");
-        assertArrayEquals(adapter(clean.get(0)), adapter(recovered.get(0)), 0f, "the resumed gang ends with the uninterrupted gang's adapter");
+        List<String> recovered = Gang.run(spark, 2, 3, false, timeoutMillis,
+                (comm, resume) -> withPid(GangTest.train(2, new GangHooks(comm, 5), dir, resume, 10, failMarker)));
+        assertTrue(Files.exists(Path.of(failMarker)), "rank 1 failed at step 10 (" + marker + ")");
+        return List.of(clean, recovered);
     }
 
     // a worker's answer is "adapter bits|executor pid|gpu" (withPid)
