@@ -116,9 +116,7 @@ final class RunCommand implements Callable<Integer> {
         }
         Path report = RunReport.write(localRun, runUri);
         if (remote) {
-            try (var files = Files.list(localRun)) {
-                for (Path f : files.toList()) HadoopFs.copyFromLocal(f, HadoopFs.join(runUri, f.getFileName().toString()));
-            }
+            HadoopFs.copyEntriesFromLocal(localRun, runUri);
         }
         String shown = remote ? runUri : localRun.toString();
         System.out.printf("%ndone. run directory %s%n  adapter (PEFT)  %s%n  report          %s%n", shown, HadoopFs.join(shown, "adapter"),

@@ -107,9 +107,7 @@ final class TrainingSession {
         if (comm.rank() == 0) {
             log.println("report: " + RunReport.write(runDir, remote ? runUri : runDir.toString()));
             if (remote) {
-                try (var files = Files.list(runDir)) {
-                    for (Path f : files.toList()) HadoopFs.copyFromLocal(f, HadoopFs.join(runUri, f.getFileName().toString()));
-                }
+                HadoopFs.copyEntriesFromLocal(runDir, runUri);
                 log.println("adapter, report and config copied to " + runUri + " (local copy: " + runDir + ")");
             }
         }

@@ -60,6 +60,13 @@ public final class HadoopFs {
         }
     }
 
+    /** Copies every entry of a local directory to {@code uri}/name, each replacing what is there (a staged run directory). */
+    public static void copyEntriesFromLocal(java.nio.file.Path dir, String uri) throws IOException {
+        try (var entries = java.nio.file.Files.list(dir)) {
+            for (java.nio.file.Path f : entries.toList()) copyFromLocal(f, join(uri, f.getFileName().toString()));
+        }
+    }
+
     public static String join(String base, String child) {
         return base.endsWith("/") ? base + child : base + "/" + child;
     }
