@@ -2,7 +2,8 @@ package io.lora4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.lora4j.core.data.PromptTemplate;
+import io.lora4j.data.InstructionFormat;
+import io.lora4j.trainer.run.GreedyAnswer;
 import io.lora4j.core.model.BaseModel;
 import io.lora4j.core.model.Generator;
 import io.lora4j.core.model.LlamaModel;
@@ -41,7 +42,7 @@ final class Comparison {
     }
 
     /** Prints the table, writes it to {@code runDir/compare.md}, returns how many fine-tuned answers equal the expected one. */
-    static int run(BaseModel base, LoraAdapter adapter, PromptTemplate template, List<Prompt> prompts, int maxNewTokens, Path runDir, PrintStream log)
+    static int run(BaseModel base, LoraAdapter adapter, InstructionFormat template, List<Prompt> prompts, int maxNewTokens, Path runDir, PrintStream log)
             throws IOException {
         Tokenizer tok = base.requireTokenizer();
         LlamaModel plain = new LlamaModel(base.config(), base.weights());
@@ -64,10 +65,8 @@ final class Comparison {
         return exact;
     }
 
-    /** Greedy answer of {@code model} to one instruction in {@code template}, up to EOS or {@code maxNewTokens}. */
-    static String answer(LlamaModel model, Tokenizer tok, PromptTemplate template, String instruction, String input, int maxNewTokens) {
-        int[] ids = tok.encode(template.prompt(instruction, input), true);
-        return tok.decode(Generator.generate(model, ids, maxNewTokens, Sampler.greedy(), tok.eosId())).strip();
+    static String answer(LlamaModel model, Tokenizer tok, InstructionFormat template, String instruction, String input, int maxNewTokens) {
+        return GreedyAnswer.of(model, tok, template, instruction, input, maxNewTokens);
     }
 
     private static String cell(String s) {

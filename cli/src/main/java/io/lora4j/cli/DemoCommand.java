@@ -1,6 +1,7 @@
 package io.lora4j.cli;
 
 import java.io.IOException;
+import io.lora4j.trainer.run.RunConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ final class DemoCommand implements Callable<Integer> {
         List<String> sets = new ArrayList<>(overrides);
         if (pretrainSteps != null) sets.add("demo.pretrain_steps=" + pretrainSteps);
         if (finetuneSteps != null) sets.add("train.max_steps=" + finetuneSteps);
-        RunConfig cfg = RunConfig.load(file, sets);
+        RunConfig cfg = Configs.load(file, sets);
         if (cfg.demo() == null) throw new IllegalArgumentException(file + ": not a demo config (no demo: section); use `lora4j run` for other configs");
         if (fresh) deleteTree(Path.of(cfg.outputDir()));
         System.out.println("lora4j demo: run " + file + (sets.isEmpty() ? "" : " --set " + String.join(" --set ", sets)));

@@ -1,13 +1,15 @@
 package io.lora4j.cli;
 
-import io.lora4j.core.data.PromptTemplate;
+import io.lora4j.data.Datasets;
+import io.lora4j.data.InstructionFormat;
+import io.lora4j.data.PromptTemplates;
+import io.lora4j.trainer.run.RunConfig;
+import io.lora4j.trainer.run.RunReport;
+import io.lora4j.trainer.run.TrainStage;
 import io.lora4j.core.io.HadoopFs;
 import io.lora4j.core.io.LocalCopy;
 import io.lora4j.core.model.BaseModel;
 import io.lora4j.core.model.ModelLoader;
-import io.lora4j.core.tokenizer.Tokenizer;
-import io.lora4j.data.PrepareConfig;
-import io.lora4j.data.PrepareJob;
 import io.lora4j.data.PreparedDataset;
 import io.lora4j.export.Exporter;
 import io.lora4j.export.quant.QuantPreset;
@@ -30,14 +32,16 @@ import picocli.CommandLine.Parameters;
  * records the same content hash, training resumes from the newest checkpoint (a finished run is not redone), and
  * the export is skipped when the adapter and the export settings are those it was written from.
  */
-@Command(name = "run", description = "prepare → train → export from one config; skips finished stages and resumes training.")
+@Command(name = "run", mixinStandardHelpOptions = true, description = "prepare → train → export from one config; skips finished stages and resumes training.")
 final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Run config YAML") Path config;
     @Option(names = "--set", description = "Override a config key (repeatable)") List<String> overrides = new ArrayList<>();
+    @Option(names = "--strict", description = "Refuse settings that only warn otherwise (data.cutoff_len beyond the model's context length)") boolean strict;
 
     @Override
     public Integer call() throws Exception {
-        return run(RunConfig.load(config, overrides));
+        if (strict) System.setProperty("lora4j.strict", "true");
+        return run(Configs.load(config, overrides));
     }
 
     static int run(RunConfig cfg) throws Exception {
@@ -47,37 +51,14 @@ final class RunCommand implements Callable<Integer> {
             io.lora4j.cli.demo.DemoBase.ensureBase(Path.of(cfg.demo().dataDir()), Path.of(cfg.baseModel()), cfg.demo().pretrainSteps(),
                     cfg.demo().instructions(), System.out);
         }
-        // the tokenizer now, the weights only after training (for export and comparison): the driver does not hold a
-        // copy of the model while the gang trains
         Path modelPath = LocalCopy.of(cfg.baseModel());
         Optional<Path> tokenizerPath = cfg.tokenizer() == null ? Optional.empty() : Optional.of(LocalCopy.of(cfg.tokenizer()));
-        Tokenizer tok = ModelLoader.tokenizer(modelPath, tokenizerPath);
-        RunConfig.Data data = cfg.data();
-        String dataset = data.prepared();
-        if (dataset == null) {
-            dataset = HadoopFs.join(runUri, "dataset");
-            String hash = sha(data + "|" + tok.fingerprint());
-            boolean fresh = HadoopFs.exists(HadoopFs.join(dataset, "manifest.pb")) && PreparedDataset.manifest(dataset).getContentHash().equals(hash);
-            if (fresh) {
-                System.out.println("== prepare: " + dataset + " is up to date (same data settings and tokenizer): skipped");
-            } else {
-                System.out.println("== prepare → " + dataset);
-                PrepareConfig pc = data.prepareConfig();
-                Path tokPath = tokenizerPath.orElse(modelPath);
-                PrepareJob.validate(pc, tokPath.toString());
-                var spark = PrepareJob.localSession(TrainStage.master(cfg));
-                try {
-                    PrepareJob.run(spark, pc, tokPath.toString(), dataset, hash, System.out, System.err);
-                } finally {
-                    spark.stop();
-                }
-            }
-        }
+        // prepare (a Spark job, skipped when up to date) and train (resuming from the newest checkpoint); the driver
+        // holds no copy of the model while the gang trains: the weights are loaded afterwards, for export and comparison
         System.out.println("== train (resumes from the newest checkpoint when there is one)");
-        RunConfig trainCfg = new RunConfig(cfg.name(), cfg.baseModel(), cfg.tokenizer(), runUri,
-                new RunConfig.Data(List.of(), dataset, data.template(), data.cutoffLen(), data.truncate(), data.valSize(), data.trainOnInputs(),
-                        data.packing(), data.dedup(), data.seed()), cfg.lora(), cfg.train(), cfg.distributed(), cfg.export(), cfg.compare(), cfg.demo());
-        TrainStage.run(trainCfg, cfg.distributed().workers(), true, Long.MAX_VALUE, System.out);
+        TrainStage.run(cfg, cfg.distributed().workers(), true, Long.MAX_VALUE, Datasets.Runner.SPARK, System.out);
+        String dataset = cfg.data().prepared() != null ? cfg.data().prepared() : HadoopFs.join(runUri, "dataset");
+        InstructionFormat template = PromptTemplates.resolve(cfg.data().template());
 
         // From here on this process reads what training wrote to output_dir (through the local cache when it is remote)
         // and writes export, comparison and report into a local directory: output_dir itself, or a staging directory
@@ -88,7 +69,7 @@ final class RunCommand implements Callable<Integer> {
         boolean exporting = !cfg.export().types().isEmpty() && adapterDir != null;
         Path exportDir = localRun.resolve("export");
         String stampUri = HadoopFs.join(HadoopFs.join(runUri, "export"), ".export-hash");
-        String exportHash = !exporting ? "" : sha(cfg.export() + "|" + cfg.baseModel() + "|"
+        String exportHash = !exporting ? "" : sha(io.lora4j.core.config.StrictYaml.canonical(cfg.export()) + "|" + cfg.baseModel() + "|"
                 + sha(HexFormat.of().formatHex(Files.readAllBytes(adapterDir.resolve("adapter_model.safetensors")))));
         if (exporting && HadoopFs.exists(stampUri) && new String(HadoopFs.readAll(stampUri), StandardCharsets.UTF_8).equals(exportHash)) {
             System.out.println("== export: " + HadoopFs.join(runUri, "export") + " is up to date (same adapter and export settings): skipped");
@@ -105,13 +86,13 @@ final class RunCommand implements Callable<Integer> {
                     new Exporter.Options(types, cfg.export().adapterGguf(), cfg.export().hf(), true, eval, evalLabels, Runtime.getRuntime().availableProcessors()), System.out);
             String table = Exporter.table(rows) + "(perplexity over the trained tokens, the responses, of up to 16 validation examples)\n";
             Files.writeString(exportDir.resolve("quality.md"), table);
-            writeModelfile(exportDir, types.get(0), PromptTemplate.resolve(data.template()));
+            writeModelfile(exportDir, types.get(0), template);
             Files.writeString(exportDir.resolve(".export-hash"), exportHash);
             System.out.print(table);
         }
         if (cfg.compare() != null && adapterDir != null) {
             System.out.println("== compare: base model vs fine-tuned, greedy");
-            Comparison.run(base, AdapterLoader.load(adapterDir, base.config(), 1f), PromptTemplate.resolve(data.template()),
+            Comparison.run(base, AdapterLoader.load(adapterDir, base.config(), 1f), template,
                     Comparison.read(Path.of(cfg.compare().prompts())), cfg.compare().maxNewTokens(), localRun, System.out);
         }
         Path report = RunReport.write(localRun, runUri);
@@ -123,7 +104,7 @@ final class RunCommand implements Callable<Integer> {
                 remote ? HadoopFs.join(runUri, "report.html") : report);
         if (exporting) {
             String gguf = HadoopFs.join(HadoopFs.join(shown, "export"), "model." + QuantPreset.parse(cfg.export().types().get(0)).name() + ".gguf");
-            String prompt = PromptTemplate.resolve(data.template()).prompt("Your instruction here", "").replace("\n", "\\n");
+            String prompt = template.prompt("Your instruction here", "").replace("\n", "\\n");
             System.out.printf("try it in llama.cpp (the prompt in the training template; -e turns \\n into newlines):%n  llama-cli -m %s -e -p \"%s\" -n 64 --temp 0%n",
                     gguf, prompt);
         }
@@ -131,7 +112,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** An Ollama Modelfile for the first exported type, with the training prompt template (`ollama create NAME -f Modelfile`). */
-    static void writeModelfile(Path exportDir, QuantPreset type, PromptTemplate template) throws java.io.IOException {
+    static void writeModelfile(Path exportDir, QuantPreset type, InstructionFormat template) throws java.io.IOException {
         String prompt = template.prompt("{{ .Prompt }}", "");
         Files.writeString(exportDir.resolve("Modelfile"), "FROM ./model." + type.name() + ".gguf\n"
                 + "# the prompt format the model was fine-tuned with; answers end with the tokenizer's EOS\n"

@@ -2,7 +2,7 @@ package io.lora4j.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.lora4j.core.data.PromptTemplate;
+import io.lora4j.data.PromptTemplate;
 import io.lora4j.export.quant.QuantPreset;
 import java.nio.file.Files;
 import java.nio.file.Path;

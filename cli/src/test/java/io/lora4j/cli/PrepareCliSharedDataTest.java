@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.lora4j.core.testing.SharedData;
 import io.lora4j.data.PreparedDataset;
+import io.lora4j.data.TokenizedExample;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import io.lora4j.data.TokenizedExample;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -50,12 +52,12 @@ class PrepareCliSharedDataTest {
 
         int bos = 1;
         for (String split : new String[] {"train", "val"}) {
-            List<PreparedDataset.Example> x = split.equals("train") ? plain.train() : plain.val(), y = split.equals("train") ? packed.train() : packed.val();
+            List<TokenizedExample> x = split.equals("train") ? plain.train() : plain.val(), y = split.equals("train") ? packed.train() : packed.val();
             // the same ids and labels in the same order, only cut into sequences of at most cutoff_len
             assertArrayEquals(flatten(x, true), flatten(y, true), split + " ids");
             assertArrayEquals(flatten(x, false), flatten(y, false), split + " labels");
             List<String> sources = new ArrayList<>();
-            for (PreparedDataset.Example row : y) {
+            for (TokenizedExample row : y) {
                 assertTrue(row.inputIds().length <= 1024, "within cutoff_len");
                 String[] parts = row.source().split(" \\+ ");
                 sources.addAll(List.of(parts));
@@ -66,11 +68,11 @@ class PrepareCliSharedDataTest {
                 for (int i = 0; i < row.labels().length; i++) assertTrue(row.labels()[i] == -100 || row.labels()[i] == row.inputIds()[i]);
                 assertTrue(IntStream.of(row.labels()).filter(l -> l != -100).count() >= parts.length, "every example trains on its response");
             }
-            assertEquals(x.stream().map(PreparedDataset.Example::source).toList(), sources, split + ": every example once, in order");
+            assertEquals(x.stream().map(TokenizedExample::source).toList(), sources, split + ": every example once, in order");
         }
     }
 
-    static int[] flatten(List<PreparedDataset.Example> l, boolean ids) {
+    static int[] flatten(List<TokenizedExample> l, boolean ids) {
         return l.stream().flatMapToInt(e -> IntStream.of(ids ? e.inputIds() : e.labels())).toArray();
     }
 }

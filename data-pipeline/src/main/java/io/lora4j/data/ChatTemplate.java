@@ -1,6 +1,5 @@
 package io.lora4j.data;
 
-import io.lora4j.core.data.InstructionRecord;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,6 +13,24 @@ final class ChatTemplate {
     static final String NAME = "chat";
     static final String DEFAULT_SYSTEM = "A chat between a curious user and an artificial intelligence assistant. "
             + "The assistant gives helpful, detailed, and polite answers to the user's questions.";
+
+    /** The chat layout as a template for Alpaca records. */
+    static final InstructionFormat FORMAT = new InstructionFormat() {
+        @Override
+        public String name() {
+            return NAME;
+        }
+
+        @Override
+        public String prompt(String instruction, String input) {
+            return single(instruction, input, "", "").turns().get(0).text();
+        }
+
+        @Override
+        public InstructionRecord record(String instruction, String input, String output, String source) {
+            return single(instruction, input, output, source);
+        }
+    };
 
     /** One turn of a conversation; role is "system", "user" or "assistant". */
     record Message(String role, String text) {}

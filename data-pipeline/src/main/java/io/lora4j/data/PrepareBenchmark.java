@@ -2,8 +2,6 @@ package io.lora4j.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.lora4j.core.data.ExampleEncoder;
-import io.lora4j.core.data.PromptTemplate;
 import io.lora4j.core.tokenizer.Tokenizer;
 import java.io.BufferedWriter;
 import java.io.OutputStream;

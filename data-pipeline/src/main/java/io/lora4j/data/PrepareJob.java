@@ -3,9 +3,6 @@ package io.lora4j.data;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.util.JsonFormat;
-import io.lora4j.core.data.ExampleEncoder;
-import io.lora4j.core.data.PromptTemplate;
-import io.lora4j.core.data.SplitAndDedup;
 import io.lora4j.core.io.HadoopFs;
 import io.lora4j.core.proto.DatasetManifest;
 import io.lora4j.core.tokenizer.Tokenizer;
@@ -59,7 +56,7 @@ public final class PrepareJob {
      *                             llama2.c .bin with tokenizer.model beside it
      */
     public static PrepareSummary run(PrepareConfig cfg, String modelOrTokenizerPath, String outUri, String master) throws IOException {
-        String tokPath = tokenizerOf(modelOrTokenizerPath);
+        String tokPath = io.lora4j.core.model.TokenizerLocator.locate(java.nio.file.Path.of(modelOrTokenizerPath), java.util.Optional.empty()).toString();
         validate(cfg, tokPath);
         boolean own = master != null || SparkSession.getActiveSession().isEmpty();
         SparkSession spark = master != null ? localSession(master) : own ? localSession("local[*]") : SparkSession.active();
@@ -68,17 +65,6 @@ public final class PrepareJob {
         } finally {
             if (own) spark.stop();
         }
-    }
-
-    /** The tokenizer file or directory of a model path; fails naming the path when there is none. */
-    public static String tokenizerOf(String modelOrTokenizerPath) throws IOException {
-        java.nio.file.Path p = java.nio.file.Path.of(modelOrTokenizerPath);
-        if (modelOrTokenizerPath.endsWith(".bin")) p = p.resolveSibling("tokenizer.model"); // llama2.c checkpoint
-        if (!Files.exists(p)) throw new IOException("model or tokenizer " + p + ": no such file or directory");
-        if (Files.isDirectory(p) && !Files.exists(p.resolve("tokenizer.json")) && !Files.exists(p.resolve("tokenizer.model"))) {
-            throw new IOException("model directory " + p + " has no tokenizer (expected tokenizer.json or tokenizer.model)");
-        }
-        return p.toString();
     }
 
     /** Checks everything that can be checked before Spark starts: inputs exist, the tokenizer loads, the template resolves. */
@@ -97,15 +83,8 @@ public final class PrepareJob {
         return files;
     }
 
-    /** The instruction template; null stands for the chat template. */
-    private static PromptTemplate template(PrepareConfig cfg) throws IOException {
-        if (cfg.template().equals(ChatTemplate.NAME)) return null;
-        try {
-            return PromptTemplate.resolve(cfg.template());
-        } catch (IOException e) {
-            throw new IOException("data.template = " + cfg.template() + ": expected alpaca, alpaca_short, chat or an alpaca-lora template JSON file ("
-                    + e.getMessage() + ")", e);
-        }
+    static InstructionFormat template(PrepareConfig cfg) throws IOException {
+        return PromptTemplates.resolve(cfg.template());
     }
 
     private static void collect(FileSystem fs, FileStatus st, List<String> out) throws IOException {
@@ -141,7 +120,7 @@ public final class PrepareJob {
         if (!sc.isLocal()) ssc.addFile(tokenizerPath, Files.isDirectory(java.nio.file.Path.of(tokenizerPath)));
         final PrepareConfig c = cfg;
         final String tokPath = tokenizerPath, fingerprint = tok.fingerprint();
-        final PromptTemplate template = template(cfg);
+        final InstructionFormat template = template(cfg);
         LongAccumulator counted = ssc.longAccumulator(SparkProgress.RECORDS);
         SparkProgress bar = progress == null ? null : SparkProgress.attach(ssc, progress, System.console() != null);
         try {
@@ -163,58 +142,85 @@ public final class PrepareJob {
             // equal keys, so their copies arrive next to each other, the smallest position first), rejects to one last
             // partition in position order. Nothing is cached: the shuffle output is the only copy of the tokens.
             SparkProgress.step(ssc, "tokenize");
+            final Counter count = counted::add;
             final long orderSeed = cfg.seed() + 1;
             final int shards = OrderKey.shardsForBytes(inputBytes(files));
             JavaRDD<Tuple2<OrderKey, Encoded>> sorted = raw
-                    .mapPartitions((Iterator<RawRecords.Raw> it) -> encodePartition(it, c, tokPath, fingerprint, template, counted))
+                    .mapPartitions((Iterator<RawRecords.Raw> it) -> encodePartition(it, c, tokPath, fingerprint, template, count))
                     .mapToPair(e -> new Tuple2<>(e.kept() ? new OrderKey(SplitAndDedup.unit(e.hash(), orderSeed), e.where()) : OrderKey.reject(e.where()), e))
                     .repartitionAndSortWithinPartitions(new OrderKey.ShardsThenRejects(shards), OrderKey.ORDER).rdd().toJavaRDD();
 
             SparkProgress.step(ssc, "split");
             Function<Encoded, Boolean> isVal = validationRule(sorted, shards, cfg);
 
-            String trainUri = HadoopFs.join(outUri, "train"), valUri = HadoopFs.join(outUri, "val"), rejectsUri = HadoopFs.join(outUri, "rejects");
-            // the manifest goes first: a run that fails from here on leaves no directory that looks complete
-            for (String m : new String[] {"manifest.pb", "manifest.json"}) HadoopFs.delete(HadoopFs.join(outUri, m));
-            for (String d : new String[] {trainUri, valUri, rejectsUri}) {
-                HadoopFs.delete(d);
-                HadoopFs.mkdirs(d);
-            }
+            Plan plan = startOutput(outUri, shards, cfg);
             // dedup, split, pack and write each shard where it was sorted; each task returns its counts (exactly once)
             SparkProgress.step(ssc, "write shards");
-            final Plan plan = new Plan(shards, cfg.dedup(), cfg.packing(), cfg.cutoffLen(), trainUri, valUri, rejectsUri);
-            List<ShardResult> results = sorted.mapPartitionsWithIndex((p, it) -> List.of(writeShard(p, it, plan, isVal, counted)).iterator(), true).collect();
+            List<ShardResult> results = sorted.mapPartitionsWithIndex((p, it) -> List.of(writeShard(p, it, plan, isVal, count)).iterator(), true).collect();
             ssc.clearCallSite();
-
-            RejectTally tally = new RejectTally();
-            LengthStats train = new LengthStats(cfg.cutoffLen()), val = new LengthStats(cfg.cutoffLen());
-            long duplicates = 0, trainRows = 0, valRows = 0;
-            for (ShardResult r : results) {
-                tally.merge(r.tally);
-                train.merge(r.train);
-                val.merge(r.val);
-                duplicates += r.duplicates;
-                trainRows += r.trainRows;
-                valRows += r.valRows;
-            }
-            long uniqueCount = train.examples + val.examples;
-            if (tally.read != uniqueCount + tally.rejected() + duplicates) throw new IllegalStateException("counts do not add up: " + tally.read + " read");
-            if (cfg.valIsCount() && val.examples != (long) cfg.valSize()) throw new IllegalStateException("validation holds " + val.examples + " examples, not " + cfg.valSize());
-            for (String d : new String[] {trainUri, valUri, rejectsUri}) finish(d);
-            if (trainRows == 0) ShardFiles.empty(trainUri);
-            if (valRows == 0) ShardFiles.empty(valUri);
-
-            LengthStats all = new LengthStats(cfg.cutoffLen()).merge(train).merge(val);
-            PrepareSummary summary = new PrepareSummary(tally.read, uniqueCount, tally.rejected(), duplicates, all.truncated,
-                    train.examples, val.examples, trainRows, valRows, train.tokens, val.tokens, all.mean(), all.max, tally.reasons(), cfg.cutoffLen(), cfg.packing());
-            writeManifest(outUri, cfg, tok, summary, all.histogram, PreparedDataset.shards(trainUri).size(), PreparedDataset.shards(valUri).size(), contentHash);
             if (bar != null) bar.close();
+            PrepareSummary summary = finish(cfg, tok, plan, outUri, contentHash, results);
             log.print(summary.format());
             return summary;
         } finally {
             ssc.clearCallSite();
             if (bar != null) bar.close();
         }
+    }
+
+
+    /** Counts records as they pass (a Spark accumulator in the job, a plain counter in {@link LocalPrepare}). */
+    interface Counter extends Serializable {
+        void add(long n);
+    }
+
+    /**
+     * Clears what an earlier run left at {@code outUri} (the manifest first: a run that fails from here on leaves no
+     * directory that looks complete) and returns what the shard writers need.
+     */
+    static Plan startOutput(String outUri, int shards, PrepareConfig cfg) throws IOException {
+        String trainUri = HadoopFs.join(outUri, "train"), valUri = HadoopFs.join(outUri, "val"), rejectsUri = HadoopFs.join(outUri, "rejects");
+        for (String m : new String[] {"manifest.pb", "manifest.json"}) HadoopFs.delete(HadoopFs.join(outUri, m));
+        for (String d : new String[] {trainUri, valUri, rejectsUri}) {
+            HadoopFs.delete(d);
+            HadoopFs.mkdirs(d);
+        }
+        return new Plan(shards, cfg.dedup(), cfg.packing(), cfg.cutoffLen(), trainUri, valUri, rejectsUri);
+    }
+
+    /** Adds up the shards' counts, checks them, marks the directories complete and writes the manifest last. */
+    static PrepareSummary finish(PrepareConfig cfg, Tokenizer tok, Plan plan, String outUri, String contentHash, List<ShardResult> results) throws IOException {
+        RejectTally tally = new RejectTally();
+        LengthStats train = new LengthStats(cfg.cutoffLen()), val = new LengthStats(cfg.cutoffLen());
+        long duplicates = 0, trainRows = 0, valRows = 0;
+        for (ShardResult r : results) {
+            tally.merge(r.tally);
+            train.merge(r.train);
+            val.merge(r.val);
+            duplicates += r.duplicates;
+            trainRows += r.trainRows;
+            valRows += r.valRows;
+        }
+        long uniqueCount = train.examples + val.examples;
+        if (tally.read != uniqueCount + tally.rejected() + duplicates) throw new IllegalStateException("counts do not add up: " + tally.read + " read");
+        if (tally.read == 0) throw new IOException("data sources " + sourceList(cfg) + " hold no records: nothing to train on");
+        if (uniqueCount == 0) {
+            throw new IOException("all " + tally.read + " records of " + sourceList(cfg) + " were rejected " + tally.reasons()
+                    + ": nothing to train on (each record and its reason: " + plan.rejectsUri() + ")");
+        }
+        if (cfg.valIsCount() && val.examples != cfg.valSize().longValue()) {
+            throw new IllegalStateException("validation holds " + val.examples + " examples, not " + cfg.valSize());
+        }
+        for (String d : new String[] {plan.trainUri(), plan.valUri(), plan.rejectsUri()}) finish(d);
+        if (trainRows == 0) ShardFiles.empty(plan.trainUri());
+        if (valRows == 0) ShardFiles.empty(plan.valUri());
+
+        LengthStats all = new LengthStats(cfg.cutoffLen()).merge(train).merge(val);
+        PrepareSummary summary = new PrepareSummary(tally.read, uniqueCount, tally.rejected(), duplicates, all.truncated,
+                train.examples, val.examples, trainRows, valRows, train.tokens, val.tokens, all.mean(), all.max, tally.reasons(), cfg.cutoffLen(), cfg.packing());
+        writeManifest(outUri, cfg, tok, summary, all.histogram, PreparedDataset.shards(plan.trainUri()).size(), PreparedDataset.shards(plan.valUri()).size(),
+                contentHash);
+        return summary;
     }
 
     /**
@@ -274,6 +280,10 @@ public final class PrepareJob {
         return n;
     }
 
+    private static String sourceList(PrepareConfig cfg) {
+        return cfg.sources().stream().map(PrepareConfig.Source::uri).toList().toString();
+    }
+
     /** Drops temporary files of failed task attempts and marks the directory complete. */
     private static void finish(String dirUri) throws IOException {
         Path dir = HadoopFs.path(dirUri);
@@ -301,7 +311,7 @@ public final class PrepareJob {
      * One shard: its records in order, deduplicated, to train/part-N.parquet and val/part-N.parquet (packed if asked;
      * a split with no rows in this shard gets no file); the last partition: the rejects, in position order.
      */
-    private static ShardResult writeShard(int p, Iterator<Tuple2<OrderKey, Encoded>> in, Plan plan, Function<Encoded, Boolean> isVal, LongAccumulator counted)
+    static ShardResult writeShard(int p, Iterator<Tuple2<OrderKey, Encoded>> in, Plan plan, Function<Encoded, Boolean> isVal, Counter counted)
             throws Exception {
         ShardResult r = new ShardResult(plan.cutoff());
         long attempt = TaskContext.get() == null ? 0 : TaskContext.get().taskAttemptId();
@@ -398,40 +408,50 @@ public final class PrepareJob {
      * (found by reading the sorted shards once more: the shuffle output, not the input, is read again).
      */
     private static Function<Encoded, Boolean> validationRule(JavaRDD<Tuple2<OrderKey, Encoded>> sorted, int shards, PrepareConfig cfg) {
+        final boolean dedup = cfg.dedup();
+        final long seed = cfg.seed();
+        return validationRule(cfg, n -> sorted.mapPartitionsWithIndex((p, it) -> uniqueKeys(p, it, shards, dedup, seed).iterator(), true)
+                .takeOrdered(n, OrderKey.ORDER));
+    }
+
+    /** The rule, given a way to find the {@code n} smallest split keys of the unique kept records. */
+    static Function<Encoded, Boolean> validationRule(PrepareConfig cfg, java.util.function.IntFunction<List<OrderKey>> smallest) {
         final long seed = cfg.seed();
         if (!cfg.valIsCount()) {
             final double fraction = cfg.valSize();
             return e -> SplitAndDedup.unit(e.hash(), seed) < fraction;
         }
-        long k = (long) cfg.valSize();
+        long k = cfg.valSize().longValue();
         if (k > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("data.val_size = " + k + ": too large a count; give a fraction");
-        final boolean dedup = cfg.dedup();
-        List<OrderKey> smallest = sorted.mapPartitionsWithIndex((p, it) -> {
-            if (p == shards) return java.util.Collections.<OrderKey>emptyIterator();
-            Iterator<Encoded> values = new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return it.hasNext();
-                }
-
-                @Override
-                public Encoded next() {
-                    return it.next()._2;
-                }
-            };
-            Iterator<Encoded> unique = dedup ? new DropRepeats(values) : values;
-            List<OrderKey> keys = new ArrayList<>();
-            while (unique.hasNext()) {
-                Encoded e = unique.next();
-                keys.add(new OrderKey(SplitAndDedup.unit(e.hash(), seed), e.where()));
-            }
-            return keys.iterator();
-        }, true).takeOrdered((int) k + 1, OrderKey.ORDER);
-        if (smallest.size() <= k) {
-            throw new IllegalArgumentException("data.val_size = " + k + " but only " + smallest.size() + " examples were kept: nothing would be left to train on");
+        List<OrderKey> first = smallest.apply((int) k + 1);
+        if (first.size() <= k) {
+            throw new IllegalArgumentException("data.val_size = " + k + " but only " + first.size() + " examples were kept: nothing would be left to train on");
         }
-        final OrderKey last = smallest.get((int) k - 1);
+        final OrderKey last = first.get((int) k - 1);
         return e -> new OrderKey(SplitAndDedup.unit(e.hash(), seed), e.where()).compareTo(last) <= 0;
+    }
+
+    /** The split keys of one sorted partition's unique kept records (none for the rejects partition). */
+    static List<OrderKey> uniqueKeys(int p, Iterator<Tuple2<OrderKey, Encoded>> it, int shards, boolean dedup, long seed) {
+        List<OrderKey> keys = new ArrayList<>();
+        if (p == shards) return keys;
+        Iterator<Encoded> values = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return it.hasNext();
+            }
+
+            @Override
+            public Encoded next() {
+                return it.next()._2;
+            }
+        };
+        Iterator<Encoded> unique = dedup ? new DropRepeats(values) : values;
+        while (unique.hasNext()) {
+            Encoded e = unique.next();
+            keys.add(new OrderKey(SplitAndDedup.unit(e.hash(), seed), e.where()));
+        }
+        return keys;
     }
 
     private static String rejectLine(Encoded e) {
@@ -440,8 +460,8 @@ public final class PrepareJob {
         return n.toString();
     }
 
-    private static Iterator<Encoded> encodePartition(Iterator<RawRecords.Raw> it, PrepareConfig c, String tokPath, String fingerprint, PromptTemplate template,
-                                                      LongAccumulator counted) throws IOException {
+    static Iterator<Encoded> encodePartition(Iterator<RawRecords.Raw> it, PrepareConfig c, String tokPath, String fingerprint, InstructionFormat template,
+                                             Counter counted) throws IOException {
         Tokenizer tok = TokenizerCache.onExecutor(tokPath, fingerprint);
         ExampleEncoder enc = new ExampleEncoder(tok, c.cutoffLen(), c.trainOnInputs(), c.dropLong() ? ExampleEncoder.Truncation.DROP : ExampleEncoder.Truncation.RESPONSE);
         String[] prefixes = c.sources().stream().map(s -> HadoopFs.path(s.uri()).toString()).toArray(String[]::new);
@@ -459,7 +479,7 @@ public final class PrepareJob {
         };
     }
 
-    private static Encoded encode(RawRecords.Raw r, PrepareConfig c, String[] prefixes, ExampleEncoder enc, PromptTemplate template) {
+    private static Encoded encode(RawRecords.Raw r, PrepareConfig c, String[] prefixes, ExampleEncoder enc, InstructionFormat template) {
         if (r.reject() != null) return Encoded.rejected(r.where(), r.reject(), r.json());
         JsonNode node;
         try {

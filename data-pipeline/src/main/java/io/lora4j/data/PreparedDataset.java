@@ -23,22 +23,14 @@ import org.apache.spark.sql.SparkSession;
  * comes with spark-sql), so a trainer needs no SparkSession; any Hadoop FileSystem URI works.
  */
 public final class PreparedDataset {
-    public record Example(int[] inputIds, int[] labels, String source) {
-        public Example {
-            if (inputIds.length != labels.length) {
-                throw new IllegalArgumentException(source + ": " + inputIds.length + " input ids but " + labels.length + " labels");
-            }
-        }
-    }
-
-    public record Content(DatasetManifest manifest, List<Example> train, List<Example> val) {}
+    public record Content(DatasetManifest manifest, List<TokenizedExample> train, List<TokenizedExample> val) {}
 
     private PreparedDataset() {}
 
     /** The manifest, train and validation examples of a prepared dataset directory. */
     public static Content open(String uri) throws IOException {
         DatasetManifest m = manifest(uri);
-        List<Example> train = rows(HadoopFs.join(uri, "train")), val = rows(HadoopFs.join(uri, "val"));
+        List<TokenizedExample> train = rows(HadoopFs.join(uri, "train")), val = rows(HadoopFs.join(uri, "val"));
         if (train.size() != m.getTrainRecords() || val.size() != m.getValRecords()) {
             throw new IOException(uri + ": the manifest lists " + m.getTrainRecords() + " train and " + m.getValRecords() + " validation rows, the shards hold "
                     + train.size() + " and " + val.size() + " (an incomplete or mixed dataset directory)");
@@ -92,8 +84,8 @@ public final class PreparedDataset {
         return n;
     }
 
-    private static List<Example> rows(String dirUri) throws IOException {
-        List<Example> out = new ArrayList<>();
+    private static List<TokenizedExample> rows(String dirUri) throws IOException {
+        List<TokenizedExample> out = new ArrayList<>();
         Configuration conf = HadoopConf.get();
         for (Path shard : shards(dirUri)) {
             try (ParquetReader<Group> r = ParquetReader.builder(new GroupReadSupport(), shard).withConf(conf).build()) {
@@ -107,11 +99,11 @@ public final class PreparedDataset {
         return out;
     }
 
-    private static Example example(Group g, Path shard) throws IOException {
+    private static TokenizedExample example(Group g, Path shard) throws IOException {
         int[] ids = ints(g.getGroup("input_ids", 0)), labels = ints(g.getGroup("labels", 0));
         String source = g.getString("source", 0);
         if (g.getInteger("length", 0) != ids.length) throw new IOException(shard + ": row " + source + " has length " + g.getInteger("length", 0) + " but " + ids.length + " ids");
-        return new Example(ids, labels, source);
+        return new TokenizedExample(ids, labels, source);
     }
 
     /** A Parquet LIST of int32: the standard three-level layout Spark writes, or the legacy two-level one. */

@@ -1,7 +1,5 @@
 package io.lora4j.data;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -172,10 +170,16 @@ final class RawRecords {
         }
     }
 
+    /**
+     * The elements of a JSON array, split at top-level commas by a small scanner (strings and nesting tracked) and each
+     * parsed on its own: a malformed element (a stray or missing comma, a broken record, bad UTF-8) is rejected with
+     * its text and reading goes on with the next one, so no record after it is lost. An array cut short at the end of
+     * the file rejects its last, unfinished element.
+     */
     private static final class ArrayIterator extends Lazy {
-        private JsonParser parser;
+        private final ByteArrayOutputStream element = new ByteArrayOutputStream();
+        private boolean started, finished;
         private int index;
-        private boolean broken;
 
         ArrayIterator(String file, InputStream in) {
             super(file, in);
@@ -183,23 +187,59 @@ final class RawRecords {
 
         @Override
         Raw advance() throws IOException {
-            if (broken) return null;
+            if (finished) return null;
+            if (!started) {
+                int c;
+                while ((c = in.read()) >= 0 && c != '[') { /* blanks and a byte-order mark before '[' */ }
+                started = true;
+            }
+            element.reset();
+            int depth = 0, c;
+            boolean inString = false, escaped = false, tooLong = false;
+            while ((c = in.read()) >= 0) {
+                if (inString) {
+                    if (escaped) escaped = false;
+                    else if (c == '\\') escaped = true;
+                    else if (c == '"') inString = false;
+                } else if (c == '"') {
+                    inString = true;
+                } else if (c == '{' || c == '[') {
+                    depth++;
+                } else if (c == '}' || (c == ']' && depth > 0)) {
+                    depth--;
+                } else if (depth == 0 && (c == ',' || c == ']')) {
+                    if (c == ']') finished = true;
+                    break;
+                }
+                if (element.size() < MAX_LINE_BYTES) element.write(c);
+                else tooLong = true;
+            }
+            String where = file + "[" + index++ + "]";
+            if (c < 0) finished = true;
+            String text = decode(element.toByteArray());
+            if (c == ']' && text != null && text.isBlank()) {
+                if (index == 1) return null; // "[]": no elements
+                return new Raw(where, "", "malformed JSON array: a comma before the closing ']' (an empty element)");
+            }
+            if (c < 0 && (text == null || text.isBlank())) {
+                return index == 1 ? new Raw(file, "", "malformed JSON array: the file ends before the closing ']'") : null;
+            }
+            if (c < 0) return new Raw(where, text, "malformed JSON array: the file ends inside this element (no closing ']')");
+            if (tooLong) return new Raw(where, text.substring(0, Math.min(text.length(), KEEP_OF_LONG_LINE)), "element longer than " + MAX_LINE_BYTES + " bytes");
+            if (text == null) return new Raw(where, "", "not valid UTF-8");
+            if (text.isBlank()) return new Raw(where, "", "malformed JSON array: an empty element (two commas in a row)");
             try {
-                if (parser == null) {
-                    parser = RecordParser.JSON.getFactory().createParser(in);
-                    parser.nextToken(); // START_ARRAY
-                }
-                JsonToken t = parser.nextToken();
-                if (t == JsonToken.END_ARRAY || t == null) {
-                    parser.close();
-                    return null;
-                }
-                JsonNode node = RecordParser.JSON.readTree(parser);
-                return new Raw(file + "[" + index++ + "]", node.toString(), null);
+                return new Raw(where, RecordParser.JSON.readTree(text).toString(), null);
             } catch (IOException e) {
-                broken = true;
-                return new Raw(file + "[" + index + "]", "", "malformed JSON array: at element " + index + ", " + firstLine(e.getMessage())
-                        + " (the rest of the file is skipped)");
+                return new Raw(where, text.strip(), "malformed JSON: " + firstLine(e.getMessage()));
+            }
+        }
+
+        private static String decode(byte[] bytes) {
+            try {
+                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            } catch (CharacterCodingException e) {
+                return null;
             }
         }
     }

@@ -2,8 +2,6 @@ package io.lora4j.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.lora4j.core.data.InstructionRecord;
-import io.lora4j.core.data.PromptTemplate;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,10 +17,9 @@ final class RecordParser {
 
     private RecordParser() {}
 
-    /** {@code template} null means the chat template. */
-    static Parsed parse(JsonNode node, String where, PrepareConfig.Source src, PromptTemplate template) {
+    static Parsed parse(JsonNode node, String where, PrepareConfig.Source src, InstructionFormat template) {
         if (node == null || !node.isObject()) return reject("not a JSON object");
-        boolean sharegpt = src.format().equals("sharegpt") || (src.format().equals("auto") && node.has("conversations"));
+        boolean sharegpt = src.format() == PrepareConfig.Format.SHAREGPT || (src.format() == PrepareConfig.Format.AUTO && node.has("conversations"));
         return sharegpt ? shareGpt(node, where) : alpaca(node, where, src, template);
     }
 
@@ -32,7 +29,7 @@ final class RecordParser {
         return i < 0 ? reason : reason.substring(0, i);
     }
 
-    private static Parsed alpaca(JsonNode node, String where, PrepareConfig.Source src, PromptTemplate template) {
+    private static Parsed alpaca(JsonNode node, String where, PrepareConfig.Source src, InstructionFormat template) {
         String fi = src.field("instruction"), fin = src.field("input"), fo = src.field("output");
         for (String k : new String[] {fi, fo}) if (!node.has(k)) return reject("missing field '" + k + "'");
         for (String k : new String[] {fi, fin, fo}) {
@@ -42,8 +39,7 @@ final class RecordParser {
         if (output.isBlank()) return reject("empty response");
         String instruction = node.get(fi).asText(""), input = node.path(fin).asText("");
         if (instruction.isBlank()) return reject("empty instruction");
-        return new Parsed(template == null ? ChatTemplate.single(instruction, input, output, where)
-                : InstructionRecord.alpaca(template, instruction, input, output, where), null);
+        return new Parsed(template.record(instruction, input, output, where), null);
     }
 
     private static Parsed shareGpt(JsonNode node, String where) {

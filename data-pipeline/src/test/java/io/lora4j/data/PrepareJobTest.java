@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.lora4j.core.data.PromptTemplate;
 import io.lora4j.core.proto.DatasetManifest;
 import io.lora4j.core.tokenizer.Tokenizer;
 import io.lora4j.core.tokenizer.Tokenizers;
@@ -198,7 +197,7 @@ class PrepareJobTest {
         assertEquals(2, s.truncated(), "the long response of item 7 (in each file) is cut");
 
         // every example against an independent tokenization of template(record) + EOS
-        for (PreparedDataset.Example e : concat(a.train(), a.val())) {
+        for (TokenizedExample e : concat(a.train(), a.val())) {
             JsonNode r = records.get(e.source().substring(e.source().lastIndexOf('/') + 1));
             String prompt = PromptTemplate.ALPACA.prompt(r.get("instruction").asText(), r.get("input").asText());
             int[] full = tok.encode(prompt + r.get("output").asText(), true);
@@ -223,11 +222,11 @@ class PrepareJobTest {
         // the reader without Spark returns exactly what Spark reads
         for (String split : new String[] {"train", "val"}) {
             List<Row> rows = spark.read().parquet(tmp.resolve("A").resolve(split).toString()).collectAsList();
-            List<PreparedDataset.Example> mine = split.equals("train") ? a.train() : a.val();
+            List<TokenizedExample> mine = split.equals("train") ? a.train() : a.val();
             assertEquals(rows.size(), mine.size());
-            Map<String, PreparedDataset.Example> bySource = mine.stream().collect(Collectors.toMap(PreparedDataset.Example::source, e -> e));
+            Map<String, TokenizedExample> bySource = mine.stream().collect(Collectors.toMap(TokenizedExample::source, e -> e));
             for (Row row : rows) {
-                PreparedDataset.Example e = bySource.get(row.getString(3));
+                TokenizedExample e = bySource.get(row.getString(3));
                 assertArrayEquals(row.getList(0).stream().mapToInt(o -> (Integer) o).toArray(), e.inputIds());
                 assertArrayEquals(row.getList(1).stream().mapToInt(o -> (Integer) o).toArray(), e.labels());
                 assertEquals(row.getInt(2), e.inputIds().length);
@@ -269,32 +268,32 @@ class PrepareJobTest {
         assertEquals(packed.train().size(), p.train());
         assertTrue(packed.train().size() < a.train().size() / 2, "several examples per row: " + packed.train().size());
         for (String split : new String[] {"train", "val"}) {
-            List<PreparedDataset.Example> x = split.equals("train") ? a.train() : a.val(), y = split.equals("train") ? packed.train() : packed.val();
+            List<TokenizedExample> x = split.equals("train") ? a.train() : a.val(), y = split.equals("train") ? packed.train() : packed.val();
             assertArrayEquals(flatten(x, true), flatten(y, true), split + " ids");
             assertArrayEquals(flatten(x, false), flatten(y, false), split + " labels");
-            assertEquals(x.stream().map(PreparedDataset.Example::source).toList(),
+            assertEquals(x.stream().map(TokenizedExample::source).toList(),
                     y.stream().flatMap(r -> Arrays.stream(r.source().split(" \\+ "))).toList(), split + " sources");
-            for (PreparedDataset.Example r : y) assertTrue(r.inputIds().length <= cutoff, "row within cutoff_len");
+            for (TokenizedExample r : y) assertTrue(r.inputIds().length <= cutoff, "row within cutoff_len");
         }
     }
 
-    static List<PreparedDataset.Example> concat(List<PreparedDataset.Example> a, List<PreparedDataset.Example> b) {
-        List<PreparedDataset.Example> out = new ArrayList<>(a);
+    static List<TokenizedExample> concat(List<TokenizedExample> a, List<TokenizedExample> b) {
+        List<TokenizedExample> out = new ArrayList<>(a);
         out.addAll(b);
         return out;
     }
 
-    static Set<String> names(List<PreparedDataset.Example> l) {
+    static Set<String> names(List<TokenizedExample> l) {
         return l.stream().map(e -> e.source().substring(e.source().lastIndexOf('/') + 1)).collect(Collectors.toSet());
     }
 
-    static Set<String> intersection(List<PreparedDataset.Example> a, List<PreparedDataset.Example> b) {
+    static Set<String> intersection(List<TokenizedExample> a, List<TokenizedExample> b) {
         Set<String> x = names(a);
         x.retainAll(names(b));
         return x;
     }
 
-    static int[] flatten(List<PreparedDataset.Example> l, boolean ids) {
+    static int[] flatten(List<TokenizedExample> l, boolean ids) {
         return l.stream().flatMapToInt(e -> IntStream.of(ids ? e.inputIds() : e.labels())).toArray();
     }
 }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.lora4j.core.data.PromptTemplate;
 import io.lora4j.core.testing.SharedData;
 import io.lora4j.core.tokenizer.Tokenizer;
 import io.lora4j.core.tokenizer.Tokenizers;
@@ -54,10 +53,10 @@ class PrepareSharedDataTest {
     void alpacaIdsEqualTheCoreTokenizationOfTheTemplatePlusEos(@TempDir Path tmp) throws Exception {
         // the built-in template is alpaca-lora's file, to the character; the English run reads the file itself
         Path templateFile = SharedData.file("instructions/templates/alpaca_lora_alpaca.json");
-        PromptTemplate fromFile = PromptTemplate.resolve(templateFile.toString());
+        PromptTemplate fromFile = (PromptTemplate) PromptTemplates.resolve(templateFile.toString());
         assertEquals(PromptTemplate.ALPACA.promptInput(), fromFile.promptInput());
         assertEquals(PromptTemplate.ALPACA.promptNoInput(), fromFile.promptNoInput());
-        PromptTemplate shortFile = PromptTemplate.resolve(SharedData.file("instructions/templates/alpaca_lora_alpaca_short.json").toString());
+        PromptTemplate shortFile = (PromptTemplate) PromptTemplates.resolve(SharedData.file("instructions/templates/alpaca_lora_alpaca_short.json").toString());
         assertEquals(PromptTemplate.ALPACA_SHORT.promptInput(), shortFile.promptInput());
         assertEquals(PromptTemplate.ALPACA_SHORT.promptNoInput(), shortFile.promptNoInput());
 
@@ -71,11 +70,11 @@ class PrepareSharedDataTest {
             JsonNode records = new ObjectMapper().readTree(file.toFile());
             assertEquals(records.size(), s.read());
             var data = PreparedDataset.open(out.toString());
-            List<PreparedDataset.Example> all = new ArrayList<>(data.train());
+            List<TokenizedExample> all = new ArrayList<>(data.train());
             all.addAll(data.val());
             assertEquals(s.kept(), all.size());
             assertTrue(s.kept() > 900, s.format());
-            for (PreparedDataset.Example e : all) {
+            for (TokenizedExample e : all) {
                 JsonNode r = records.get(index(e.source()));
                 String prompt = PromptTemplate.ALPACA.prompt(r.get("instruction").asText(), r.path("input").asText(""));
                 String output = r.get("output").asText();
@@ -109,9 +108,9 @@ class PrepareSharedDataTest {
         assertEquals(500, s.read());
         assertEquals(s.read(), s.kept() + s.rejected() + s.duplicates());
         assertEquals(0, s.rejected(), s.format());
-        List<PreparedDataset.Example> examples = PreparedDataset.open(tmp.toString()).train();
+        List<TokenizedExample> examples = PreparedDataset.open(tmp.toString()).train();
         assertEquals(s.kept(), examples.size());
-        for (PreparedDataset.Example e : examples) {
+        for (TokenizedExample e : examples) {
             // expected, built here: BOS, then per round "USER: q ASSISTANT: a" (the first with the system text) + EOS
             JsonNode conv = records.get(index(e.source())).get("conversations");
             List<Integer> ids = new ArrayList<>(List.of(tok.bosId())), labels = new ArrayList<>(List.of(-100));

@@ -111,8 +111,33 @@ class RawRecordsTest {
         assertEquals(3, r.size());
         assertTrue(r.get(0).where().endsWith("arr.json[0]"));
         assertEquals("{\"b\":[2,3]}", r.get(1).json());
-        assertTrue(r.get(2).reject().startsWith("malformed JSON array: at element 2"), r.get(2).reject());
+        assertTrue(r.get(2).reject().startsWith("malformed JSON array: the file ends inside this element"), r.get(2).reject());
         assertEquals("malformed JSON array", RecordParser.category(r.get(2).reject()));
+    }
+
+    /** One stray comma used to lose every record after it ("the rest of the file is skipped"); now only the comma is rejected. */
+    @Test
+    void aBrokenArrayElementLosesNoOtherRecord() throws Exception {
+        StringBuilder b = new StringBuilder("[\n");
+        for (int i = 0; i < 20; i++) {
+            b.append("  {\"instruction\": \"Say \\\"").append(i).append("\\\" [ok], {x}\", \"output\": \"").append(i).append("\"}");
+            b.append(i == 1 ? ",," : i < 19 ? "," : "").append('\n');
+        }
+        b.append("]\n");
+        List<RawRecords.Raw> r = read("comma.json", b.toString().getBytes(StandardCharsets.UTF_8));
+        assertEquals(21, r.size(), "20 records + the empty element");
+        assertEquals(20, r.stream().filter(x -> x.reject() == null).count());
+        RawRecords.Raw bad = r.stream().filter(x -> x.reject() != null).findFirst().orElseThrow();
+        assertTrue(bad.where().endsWith("comma.json[2]") && bad.reject().contains("empty element"), bad.toString());
+        assertEquals("{\"instruction\":\"Say \\\"19\\\" [ok], {x}\",\"output\":\"19\"}", r.get(20).json(), "quotes, brackets and braces inside strings");
+
+        List<RawRecords.Raw> broken = read("broken.json", "[{\"a\": 1}, {\"b\": 2 \"c\": 3}, {\"d\": 4}]".getBytes(StandardCharsets.UTF_8));
+        assertEquals(3, broken.size());
+        assertTrue(broken.get(1).reject().startsWith("malformed JSON"), broken.get(1).reject());
+        assertEquals("{\"b\": 2 \"c\": 3}", broken.get(1).json(), "the broken element is kept for rejects/");
+        assertEquals("{\"d\":4}", broken.get(2).json());
+        assertTrue(read("trailing.json", "[{\"a\": 1},]".getBytes(StandardCharsets.UTF_8)).get(1).reject().contains("before the closing"));
+        assertEquals(0, read("none.json", "[ ]".getBytes(StandardCharsets.UTF_8)).size());
     }
 
     @Test

@@ -2,8 +2,6 @@ package io.lora4j.data;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.lora4j.core.data.InstructionRecord;
-import io.lora4j.core.data.PromptTemplate;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -12,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class RecordParserTest {
     static final PrepareConfig.Source AUTO = new PrepareConfig.Source("x", "auto", null);
 
-    static RecordParser.Parsed parse(String json, PrepareConfig.Source src, PromptTemplate t) throws Exception {
+    static RecordParser.Parsed parse(String json, PrepareConfig.Source src, InstructionFormat t) throws Exception {
         return RecordParser.parse(RecordParser.JSON.readTree(json), "f:1", src, t);
     }
 
@@ -52,7 +50,7 @@ class RecordParserTest {
 
     @Test
     void alpacaInTheChatTemplate() throws Exception {
-        InstructionRecord r = parse("{\"instruction\": \"Sum\", \"input\": \"1 2\", \"output\": \"3\"}", AUTO, null).record();
+        InstructionRecord r = parse("{\"instruction\": \"Sum\", \"input\": \"1 2\", \"output\": \"3\"}", AUTO, ChatTemplate.FORMAT).record();
         assertEquals(ChatTemplate.DEFAULT_SYSTEM + " USER: Sum\n1 2 ASSISTANT:", r.turns().get(0).text());
         assertEquals(" 3", r.turns().get(1).text());
     }

@@ -1,15 +1,19 @@
 package io.lora4j.trainer;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonValue;
+import io.lora4j.core.config.Check;
 import java.util.List;
+import java.util.Locale;
 
 /**
- * The {@code train:} section of a run config. Defaults follow alpaca-lora where it has one.
+ * The {@code train:} section of a run config, bound strictly: an absent key takes the default (alpaca-lora's where it
+ * has one), a present key is used exactly as written or refused naming the key, the value and what is allowed.
  *
  * @param microBatch      examples per forward/backward
  * @param batch           examples per optimizer step (gradient accumulation = batch / micro_batch / workers)
- * @param epochs          passes over the training set (ignored when max_steps > 0)
- * @param maxSteps        optimizer steps; 0 = derive from epochs
+ * @param epochs          passes over the training set (default 3; ignored when max_steps is given)
+ * @param maxSteps        optimizer steps; null = derive from epochs
  * @param lr              peak learning rate
  * @param schedule        constant | linear | cosine
  * @param warmupSteps     linear warm-up steps (takes precedence over warmup_ratio when > 0)
@@ -30,69 +34,86 @@ import java.util.List;
  * @param maxEvalExamples cap on validation examples per evaluation (0 = all)
  */
 public record TrainConfig(
-        @JsonProperty("micro_batch") int microBatch,
-        @JsonProperty("batch") int batch,
-        @JsonProperty("epochs") double epochs,
-        @JsonProperty("max_steps") int maxSteps,
-        @JsonProperty("lr") double lr,
-        @JsonProperty("schedule") String schedule,
-        @JsonProperty("warmup_steps") int warmupSteps,
-        @JsonProperty("warmup_ratio") double warmupRatio,
-        @JsonProperty("weight_decay") double weightDecay,
-        @JsonProperty("optimizer") String optimizer,
-        @JsonProperty("beta1") double beta1,
-        @JsonProperty("beta2") double beta2,
-        @JsonProperty("eps") double eps,
-        @JsonProperty("grad_clip") double gradClip,
-        @JsonProperty("eval_every") int evalEvery,
-        @JsonProperty("save_every") int saveEvery,
-        @JsonProperty("keep_checkpoints") int keepCheckpoints,
-        @JsonProperty("seed") long seed,
-        @JsonProperty("recompute") boolean recompute,
+        @JsonProperty("micro_batch") Integer microBatch,
+        @JsonProperty("batch") Integer batch,
+        @JsonProperty("epochs") Double epochs,
+        @JsonProperty("max_steps") Integer maxSteps,
+        @JsonProperty("lr") Double lr,
+        @JsonProperty("schedule") Schedule schedule,
+        @JsonProperty("warmup_steps") Integer warmupSteps,
+        @JsonProperty("warmup_ratio") Double warmupRatio,
+        @JsonProperty("weight_decay") Double weightDecay,
+        @JsonProperty("optimizer") Optimizer optimizer,
+        @JsonProperty("beta1") Double beta1,
+        @JsonProperty("beta2") Double beta2,
+        @JsonProperty("eps") Double eps,
+        @JsonProperty("grad_clip") Double gradClip,
+        @JsonProperty("eval_every") Integer evalEvery,
+        @JsonProperty("save_every") Integer saveEvery,
+        @JsonProperty("keep_checkpoints") Integer keepCheckpoints,
+        @JsonProperty("seed") Long seed,
+        @JsonProperty("recompute") Boolean recompute,
         @JsonProperty("sample_prompts") List<String> samplePrompts,
-        @JsonProperty("sample_max_tokens") int sampleMaxTokens,
-        @JsonProperty("max_eval_examples") int maxEvalExamples) {
+        @JsonProperty("sample_max_tokens") Integer sampleMaxTokens,
+        @JsonProperty("max_eval_examples") Integer maxEvalExamples) {
 
-    public static final List<String> SCHEDULES = List.of("constant", "linear", "cosine");
-    public static final List<String> OPTIMIZERS = List.of("adamw8bit", "adamw");
+    /** Learning-rate schedules (Hugging Face's formulas), with linear warm-up. */
+    public enum Schedule {
+        CONSTANT, LINEAR, COSINE;
 
-    public TrainConfig {
-        if (microBatch <= 0) throw bad("micro_batch", microBatch, "a positive number of examples");
-        if (batch <= 0 || batch % microBatch != 0) throw bad("batch", batch, "a positive multiple of micro_batch (" + microBatch + ")");
-        if (maxSteps < 0) throw bad("max_steps", maxSteps, ">= 0");
-        if (maxSteps == 0 && !(epochs > 0)) throw bad("epochs", epochs, "> 0 when max_steps is 0");
-        if (!(lr > 0) || !Double.isFinite(lr)) throw bad("lr", lr, "a positive learning rate");
-        if (schedule == null) schedule = "linear";
-        if (!SCHEDULES.contains(schedule)) throw bad("schedule", schedule, "one of " + SCHEDULES);
-        if (warmupSteps < 0) throw bad("warmup_steps", warmupSteps, ">= 0");
-        if (!(warmupRatio >= 0 && warmupRatio < 1)) throw bad("warmup_ratio", warmupRatio, "in [0, 1)");
-        if (!(weightDecay >= 0)) throw bad("weight_decay", weightDecay, ">= 0");
-        if (optimizer == null) optimizer = "adamw8bit";
-        if (!OPTIMIZERS.contains(optimizer)) throw bad("optimizer", optimizer, "one of " + OPTIMIZERS);
-        if (beta1 == 0 && beta2 == 0 && eps == 0) {
-            beta1 = 0.9;
-            beta2 = 0.999;
-            eps = 1e-8;
+        @JsonValue
+        public String key() {
+            return name().toLowerCase(Locale.ROOT);
         }
-        if (!(beta1 >= 0 && beta1 < 1)) throw bad("beta1", beta1, "in [0, 1)");
-        if (!(beta2 >= 0 && beta2 < 1)) throw bad("beta2", beta2, "in [0, 1)");
-        if (!(eps > 0)) throw bad("eps", eps, "> 0");
-        if (!(gradClip >= 0)) throw bad("grad_clip", gradClip, ">= 0 (0 turns clipping off)");
-        if (evalEvery < 0) throw bad("eval_every", evalEvery, ">= 0");
-        if (saveEvery < 0) throw bad("save_every", saveEvery, ">= 0");
-        if (keepCheckpoints <= 0) keepCheckpoints = 3;
-        if (samplePrompts == null) samplePrompts = List.of();
-        if (sampleMaxTokens <= 0) sampleMaxTokens = 48;
-        if (maxEvalExamples < 0) throw bad("max_eval_examples", maxEvalExamples, ">= 0");
     }
 
-    private static IllegalArgumentException bad(String key, Object value, String expected) {
-        return new IllegalArgumentException("train." + key + " = " + value + ": expected " + expected);
+    /** AdamW with bitsandbytes-style block-wise 8-bit state, or with fp32 state. */
+    public enum Optimizer {
+        ADAMW8BIT, ADAMW;
+
+        @JsonValue
+        public String key() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public TrainConfig {
+        microBatch = Check.atLeast("train.micro_batch", microBatch, 1, 4);
+        batch = Check.atLeast("train.batch", batch, 1, Math.max(128 / microBatch, 1) * microBatch);
+        if (batch % microBatch != 0) throw Check.bad("train.batch", batch, "a positive multiple of micro_batch (" + microBatch + ")");
+        if (maxSteps != null) Check.atLeast("train.max_steps", maxSteps, 1, 1);
+        epochs = Check.positive("train.epochs", epochs, 3);
+        lr = Check.positive("train.lr", lr, 3e-4);
+        if (schedule == null) schedule = Schedule.LINEAR;
+        warmupSteps = Check.atLeast("train.warmup_steps", warmupSteps, 0, 0);
+        warmupRatio = Check.range("train.warmup_ratio", warmupRatio, 0, 1, true, 0);
+        weightDecay = Check.nonNegative("train.weight_decay", weightDecay, 0);
+        if (optimizer == null) optimizer = Optimizer.ADAMW8BIT;
+        beta1 = Check.range("train.beta1", beta1, 0, 1, true, 0.9);
+        beta2 = Check.range("train.beta2", beta2, 0, 1, true, 0.999);
+        eps = Check.positive("train.eps", eps, 1e-8);
+        gradClip = Check.nonNegative("train.grad_clip", gradClip, 0);
+        evalEvery = Check.atLeast("train.eval_every", evalEvery, 0, 0);
+        saveEvery = Check.atLeast("train.save_every", saveEvery, 0, 0);
+        keepCheckpoints = Check.atLeast("train.keep_checkpoints", keepCheckpoints, 1, 3);
+        if (seed == null) seed = 0L;
+        if (recompute == null) recompute = false;
+        samplePrompts = samplePrompts == null ? List.of() : List.copyOf(samplePrompts);
+        sampleMaxTokens = Check.atLeast("train.sample_max_tokens", sampleMaxTokens, 1, 48);
+        maxEvalExamples = Check.atLeast("train.max_eval_examples", maxEvalExamples, 0, 0);
     }
 
     /** alpaca-lora's recipe: micro batch 4, batch 128, 3 epochs, lr 3e-4, linear schedule with 100 warm-up steps. */
     public static TrainConfig alpacaLora() {
-        return new TrainConfig(4, 128, 3, 0, 3e-4, "linear", 100, 0, 0, "adamw8bit", 0.9, 0.999, 1e-8, 1.0, 200, 200, 3, 42, false, List.of(), 48, 0);
+        return new TrainConfig(4, 128, 3.0, null, 3e-4, Schedule.LINEAR, 100, 0.0, 0.0, Optimizer.ADAMW8BIT, 0.9, 0.999, 1e-8, 1.0, 200, 200, 3, 42L, false,
+                List.of(), 48, 0);
+    }
+
+    /** Optimizer steps of a run over {@code trainSize} examples: max_steps when given, else epochs × batches per epoch. */
+    public long totalSteps(int trainSize) {
+        if (maxSteps != null) return maxSteps;
+        long perEpoch = (trainSize + batch - 1) / batch;
+        return Math.max(1, (long) Math.ceil(epochs * perEpoch));
     }
 
     /** Gradient-accumulation steps per worker. */

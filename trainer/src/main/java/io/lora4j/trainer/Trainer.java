@@ -6,7 +6,7 @@ import io.lora4j.core.proto.ScheduleState;
 import io.lora4j.core.proto.TrainingState;
 import io.lora4j.trainer.data.BatchPlan;
 import io.lora4j.trainer.data.MicroBatch;
-import io.lora4j.trainer.data.TokenizedExample;
+import io.lora4j.data.TokenizedExample;
 import io.lora4j.trainer.params.TrainableParameters;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -97,11 +97,11 @@ public final class Trainer {
     private final MetricsLog metrics;
     private final BatchPlan plan;
     private final long totalSteps;
-    private final String configHash;
+    private final String settings;
     private boolean showProgress = true;
 
     public Trainer(TrainConfig cfg, TrainableParameters params, ParameterOptimizer optimizer, LongToDoubleFunction schedule,
-                   List<TokenizedExample> train, List<TokenizedExample> val, int padId, String runDir, String configHash,
+                   List<TokenizedExample> train, List<TokenizedExample> val, int padId, String runDir, String settings,
                    Hooks hooks, PrintStream log) {
         this.cfg = cfg;
         this.params = params;
@@ -111,7 +111,7 @@ public final class Trainer {
         this.val = val;
         this.padId = padId;
         this.runDir = runDir;
-        this.configHash = configHash;
+        this.settings = settings;
         this.hooks = hooks;
         this.log = log;
         this.checkpoints = new CheckpointStore(runDir, cfg.keepCheckpoints());
@@ -121,9 +121,7 @@ public final class Trainer {
     }
 
     public static long totalSteps(TrainConfig cfg, int trainSize) {
-        if (cfg.maxSteps() > 0) return cfg.maxSteps();
-        long perEpoch = (trainSize + cfg.batch() - 1) / cfg.batch();
-        return Math.max(1, (long) Math.ceil(cfg.epochs() * perEpoch));
+        return cfg.totalSteps(trainSize);
     }
 
     public Trainer showProgress(boolean on) {
@@ -152,10 +150,7 @@ public final class Trainer {
             Optional<TrainingState> s = checkpoints.latest();
             if (s.isPresent()) {
                 TrainingState st = s.get();
-                if (!st.getConfigHash().equals(configHash)) {
-                    throw new IllegalStateException("cannot resume: the newest checkpoint in " + checkpoints.directory()
-                            + " was written with different model/LoRA/training settings (" + st.getConfigHash() + " vs " + configHash + ")");
-                }
+                ResumeCheck.require(st, settings, checkpoints.directory());
                 CheckpointStore.restoreTensors(params, st.getAdapterList());
                 optimizer.restore(st.getOptimizer());
                 step = st.getStep();
@@ -253,10 +248,10 @@ public final class Trainer {
                 .setFormatVersion(1)
                 .setStep(step)
                 .setCursor(DataCursor.newBuilder().setEpoch(epoch).setBatchInEpoch(batchInEpoch).build())
-                .setSchedule(ScheduleState.newBuilder().setKind(cfg.schedule()).setTotalSteps(totalSteps).setBaseLr(cfg.lr()).build())
+                .setSchedule(ScheduleState.newBuilder().setKind(cfg.schedule().key()).setTotalSteps(totalSteps).setBaseLr(cfg.lr()).build())
                 .addAllAdapter(CheckpointStore.tensors(params))
                 .setOptimizer(optimizer.toProto())
-                .setConfigHash(configHash)
+                .setConfigHash(ResumeCheck.hash(settings)).setTrajectorySettings(settings)
                 .setLastLoss(loss)
                 .setTokensSeen(tokensSeen)
                 .setSeed(cfg.seed())

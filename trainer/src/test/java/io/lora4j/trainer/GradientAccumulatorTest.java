@@ -12,7 +12,7 @@ import io.lora4j.core.model.TinyModels;
 import io.lora4j.lora.LoraAdapter;
 import io.lora4j.lora.LoraConfig;
 import io.lora4j.trainer.data.MicroBatch;
-import io.lora4j.trainer.data.TokenizedExample;
+import io.lora4j.data.TokenizedExample;
 import io.lora4j.trainer.params.FullParameters;
 import io.lora4j.trainer.params.LoraParameters;
 import io.lora4j.trainer.params.TrainableParameters;

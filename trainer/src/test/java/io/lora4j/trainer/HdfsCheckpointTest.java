@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.lora4j.core.model.LlamaConfig;
 import io.lora4j.core.model.TinyModels;
 import io.lora4j.core.testing.MiniHdfs;
-import io.lora4j.trainer.data.TokenizedExample;
+import io.lora4j.data.TokenizedExample;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -13,7 +13,7 @@ import io.lora4j.core.proto.OptimizerState;
 import io.lora4j.core.proto.StateBlock;
 import io.lora4j.lora.LoraAdapter;
 import io.lora4j.lora.LoraConfig;
-import io.lora4j.trainer.data.TokenizedExample;
+import io.lora4j.data.TokenizedExample;
 import io.lora4j.trainer.params.LoraParameters;
 import io.lora4j.trainer.params.TrainableParameters;
 import java.io.ByteArrayOutputStream;
@@ -64,7 +64,7 @@ class TrainerTest {
     }
 
     static TrainConfig config(int maxSteps, double lr) {
-        return new TrainConfig(2, 4, 0, maxSteps, lr, "cosine", 2, 0, 0, "adamw", 0.9, 0.999, 1e-8, 1.0, 5, 5, 2, 7, false, List.of(), 8, 0);
+        return new TrainConfig(2, 4, null, maxSteps, lr, TrainConfig.Schedule.COSINE, 2, 0.0, 0.0, TrainConfig.Optimizer.ADAMW, 0.9, 0.999, 1e-8, 1.0, 5, 5, 2, 7L, false, List.of(), 8, 0);
     }
 
     record Run(Trainer trainer, LoraParameters params) {}

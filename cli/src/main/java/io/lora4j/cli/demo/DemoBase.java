@@ -1,7 +1,7 @@
 package io.lora4j.cli.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.lora4j.core.data.PromptTemplate;
+import io.lora4j.data.PromptTemplate;
 import io.lora4j.core.model.LinearFactory;
 import io.lora4j.core.model.LlamaConfig;
 import io.lora4j.core.model.LlamaModel;
@@ -15,7 +15,7 @@ import io.lora4j.export.LlamaGgufWriter;
 import io.lora4j.export.quant.QuantPreset;
 import io.lora4j.trainer.TrainConfig;
 import io.lora4j.trainer.Trainer;
-import io.lora4j.trainer.data.TokenizedExample;
+import io.lora4j.data.TokenizedExample;
 import io.lora4j.trainer.optim.AdamW;
 import io.lora4j.trainer.optim.AdamWSettings;
 import io.lora4j.trainer.optim.LrSchedules;
@@ -78,8 +78,8 @@ public final class DemoBase {
         FullParameters params = new FullParameters(init);
         List<TokenizedExample> seqs = packed(corpus, tok, 64);
         int split = seqs.size() - 64;
-        TrainConfig tc = new TrainConfig(16, 16, 0, pretrainSteps, 3e-3, "cosine", 30, 0, 0.01, "adamw", 0.9, 0.95, 1e-8, 1.0, 200, 0, 1, 5, false,
-                List.of(), 16, 64);
+        TrainConfig tc = new TrainConfig(16, 16, null, pretrainSteps, 3e-3, TrainConfig.Schedule.COSINE, 30, 0.0, 0.01, TrainConfig.Optimizer.ADAMW, 0.9, 0.95, 1e-8, 1.0, 200, 0,
+                1, 5L, false, List.of(), 16, 64);
         Trainer t = new Trainer(tc, params, new AdamW(params, new AdamWSettings(0.9, 0.95, 1e-8, 0.01)),
                 LrSchedules.of("cosine", tc.lr(), 30, pretrainSteps), seqs.subList(0, split), seqs.subList(split, seqs.size()), 0,
                 baseFile.getParent().resolve("pretrain").toString(), "demo-pretrain", new Trainer.Hooks() {}, log);

@@ -108,6 +108,10 @@ public final class HadoopFs {
         return fs(uri).exists(path(uri));
     }
 
+    public static boolean isDirectory(String uri) throws IOException {
+        return fs(uri).getFileStatus(path(uri)).isDirectory();
+    }
+
     public static void mkdirs(String uri) throws IOException {
         fs(uri).mkdirs(path(uri));
     }

@@ -56,23 +56,7 @@ public final class ModelLoader {
      * the tokenizer file beside the checkpoint): cheap enough to call before deciding whether the model is needed.
      */
     public static Tokenizer tokenizer(Path path, Optional<Path> tokenizer) throws IOException {
-        if (tokenizer.isPresent()) return Tokenizers.load(tokenizer.get());
-        if (!Files.exists(path)) throw new ModelFormatException(path + ": no such file or directory");
-        String name = path.getFileName().toString();
-        Optional<Tokenizer> tok;
-        if (Files.isDirectory(path)) {
-            tok = hfTokenizer(path);
-        } else if (name.endsWith(".gguf")) {
-            try (GgufFile f = GgufFile.open(path)) {
-                tok = f.metadata().contains("tokenizer.ggml.model") ? Optional.of(Tokenizers.of(Tokenizers.fromGguf(f.metadata(), path.toString())))
-                        : Optional.empty();
-            }
-        } else if (name.endsWith(".bin")) {
-            tok = llama2cTokenizer(path, Llama2cCheckpoint.open(path).config().vocabSize());
-        } else {
-            throw new ModelFormatException(path + ": unknown model format (expected a .gguf file, a Hugging Face directory with config.json, or a llama2.c .bin)");
-        }
-        return tok.orElseThrow(() -> BaseModel.noTokenizer(path.toString()));
+        return Tokenizers.load(TokenizerLocator.locate(path, tokenizer));
     }
 
     private static Optional<Tokenizer> hfTokenizer(Path dir) throws IOException {

@@ -8,7 +8,7 @@ import io.lora4j.lora.LoraAdapter;
 import io.lora4j.lora.LoraConfig;
 import io.lora4j.trainer.TrainConfig;
 import io.lora4j.trainer.Trainer;
-import io.lora4j.trainer.data.TokenizedExample;
+import io.lora4j.data.TokenizedExample;
 import io.lora4j.trainer.dist.Communicator;
 import io.lora4j.trainer.dist.Gang;
 import io.lora4j.trainer.dist.GangHooks;
@@ -82,8 +82,8 @@ public final class GangTrainBenchmark {
             for (int t = 0; t < ids.length; t++) ids[t] = r.nextInt(c.vocabSize());
             data.add(new TokenizedExample(ids, ids.clone(), "bench"));
         }
-        TrainConfig cfg = new TrainConfig(SHAPE.micro(), globalBatch, 0, steps + warmup, 1e-4, "constant", 0, 0, 0, "adamw8bit", 0.9, 0.999, 1e-8, 1.0, 0, 0,
-                1, 1, false, List.of(), 8, 0);
+        TrainConfig cfg = new TrainConfig(SHAPE.micro(), globalBatch, null, steps + warmup, 1e-4, TrainConfig.Schedule.CONSTANT, 0, 0.0, 0.0, TrainConfig.Optimizer.ADAMW8BIT,
+                0.9, 0.999, 1e-8, 1.0, 0, 0, 1, 1L, false, List.of(), 8, 0);
         Trainer.PhaseTimes[] atWarmup = {Trainer.PhaseTimes.ZERO};
         java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
         long[] cpuAtWarmup = {0};

@@ -10,7 +10,7 @@ import io.lora4j.lora.LoraAdapter;
 import io.lora4j.lora.LoraConfig;
 import io.lora4j.trainer.GradientAccumulator;
 import io.lora4j.trainer.data.MicroBatch;
-import io.lora4j.trainer.data.TokenizedExample;
+import io.lora4j.data.TokenizedExample;
 import io.lora4j.trainer.params.LoraParameters;
 import java.io.PrintStream;
 import java.util.ArrayList;

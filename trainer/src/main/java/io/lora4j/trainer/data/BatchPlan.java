@@ -1,5 +1,7 @@
 package io.lora4j.trainer.data;
 
+import io.lora4j.data.TokenizedExample;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

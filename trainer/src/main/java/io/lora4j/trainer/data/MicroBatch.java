@@ -1,5 +1,7 @@
 package io.lora4j.trainer.data;
 
+import io.lora4j.data.TokenizedExample;
+
 import java.util.List;
 
 /**
@@ -20,7 +22,7 @@ public record MicroBatch(int[][] tokens, int[][] labels, int countedTokens, int 
         for (int b = 0; b < examples.size(); b++) {
             TokenizedExample e = examples.get(b);
             java.util.Arrays.fill(tokens[b], padId);
-            java.util.Arrays.fill(labels[b], -100);
+            java.util.Arrays.fill(labels[b], io.lora4j.core.model.CausalLmLoss.IGNORE);
             System.arraycopy(e.inputIds(), 0, tokens[b], 0, e.inputIds().length);
             System.arraycopy(e.labels(), 0, labels[b], 0, e.labels().length);
             counted += e.countedTokens();

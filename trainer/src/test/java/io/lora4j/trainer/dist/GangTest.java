@@ -12,7 +12,7 @@ import io.lora4j.lora.LoraConfig;
 import io.lora4j.trainer.MetricsLog;
 import io.lora4j.trainer.TrainConfig;
 import io.lora4j.trainer.Trainer;
-import io.lora4j.trainer.data.TokenizedExample;
+import io.lora4j.data.TokenizedExample;
 import io.lora4j.trainer.optim.AdamW;
 import io.lora4j.trainer.optim.AdamWSettings;
 import io.lora4j.trainer.params.LoraParameters;
@@ -69,7 +69,7 @@ class GangTest {
         LlamaModel base = TinyModels.model(c, 3, org.nd4j.linalg.api.buffer.DataType.FLOAT, LinearFactory.FROZEN);
         LoraAdapter adapter = LoraAdapter.create(c, new LoraConfig(4, 8, 0f, EnumSet.of(Projection.Q, Projection.V, Projection.DOWN), false), 11);
         LoraParameters p = new LoraParameters(base, adapter);
-        TrainConfig cfg = new TrainConfig(micro, 8, 0, 20, 0.02, "constant", 0, 0, 0, "adamw", 0.9, 0.999, 1e-8, 0, 0, 4, 10, 7, false, List.of(), 8, 0);
+        TrainConfig cfg = new TrainConfig(micro, 8, null, 20, 0.02, TrainConfig.Schedule.CONSTANT, 0, 0.0, 0.0, TrainConfig.Optimizer.ADAMW, 0.9, 0.999, 1e-8, 0.0, 0, 4, 10, 7L, false, List.of(), 8, 0);
         Trainer.Hooks h = failAt <= 0 ? hooks : new Trainer.Hooks() {
             public io.lora4j.trainer.GradientAccumulator.Totals allReduce(io.lora4j.trainer.params.TrainableParameters params, io.lora4j.trainer.GradientAccumulator.Totals t) { return hooks.allReduce(params, t); }
             public io.lora4j.trainer.GradientAccumulator.Totals allReduceTotals(io.lora4j.trainer.GradientAccumulator.Totals t) { return hooks.allReduceTotals(t); }

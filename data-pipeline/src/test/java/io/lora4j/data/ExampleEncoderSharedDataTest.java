@@ -1,4 +1,4 @@
-package io.lora4j.core.data;
+package io.lora4j.data;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -16,9 +16,15 @@ class ExampleEncoderSharedDataTest {
     void idsAreTheTokenizedTemplatePlusEosAndLabelsDecodeToTheResponse() throws Exception {
         Tokenizer tok = Tokenizers.load(SharedData.file("tokenizers/llama2_tokenizer.model"));
         for (String file : new String[] {"instructions/alpaca_cleaned_en_1000.json", "instructions/alpaca_zh_1000.json"}) {
-            List<AlpacaReader.Reject> rejects = new ArrayList<>();
-            List<InstructionRecord> records = AlpacaReader.readAll(SharedData.file(file), PromptTemplate.ALPACA, rejects);
-            assertEquals(1000, records.size() + rejects.size());
+            List<InstructionRecord> records = new ArrayList<>();
+            int read = 0;
+            PrepareConfig.Source src = new PrepareConfig.Source(SharedData.file(file).toString(), "alpaca", null);
+            for (var it = RawRecords.read(SharedData.file(file).toString()); it.hasNext(); read++) {
+                RawRecords.Raw raw = it.next();
+                RecordParser.Parsed p = RecordParser.parse(RecordParser.JSON.readTree(raw.json()), raw.where(), src, PromptTemplate.ALPACA);
+                if (p.record() != null) records.add(p.record());
+            }
+            assertEquals(1000, read);
             ExampleEncoder enc = new ExampleEncoder(tok, 100_000, false, ExampleEncoder.Truncation.RESPONSE);
             for (InstructionRecord r : records) {
                 ExampleEncoder.Result res = enc.encode(r);
@@ -28,7 +34,7 @@ class ExampleEncoderSharedDataTest {
                 expected = Arrays.copyOf(expected, expected.length + 1);
                 expected[expected.length - 1] = tok.eosId();
                 assertArrayEquals(expected, res.inputIds(), r.source());
-                int[] trained = Arrays.stream(res.labels()).filter(l -> l != ExampleEncoder.IGNORE).toArray();
+                int[] trained = Arrays.stream(res.labels()).filter(l -> l != io.lora4j.core.model.CausalLmLoss.IGNORE).toArray();
                 assertEquals(tok.eosId(), trained[trained.length - 1]);
                 assertEquals(response.strip(), tok.decode(Arrays.copyOf(trained, trained.length - 1)).strip(), r.source());
             }
@@ -46,6 +52,6 @@ class ExampleEncoderSharedDataTest {
         assertFalse(new ExampleEncoder(tok, 10, false, ExampleEncoder.Truncation.RESPONSE).encode(r).kept(), "prompt alone does not fit");
         assertEquals("longer than cutoff_len", new ExampleEncoder(tok, full.inputIds().length - 1, false, ExampleEncoder.Truncation.DROP).encode(r).rejectReason());
         ExampleEncoder.Result inputs = new ExampleEncoder(tok, 1000, true, ExampleEncoder.Truncation.RESPONSE).encode(r);
-        assertEquals(inputs.inputIds().length - 1, Arrays.stream(inputs.labels()).filter(l -> l != ExampleEncoder.IGNORE).count(), "train_on_inputs: all but BOS");
+        assertEquals(inputs.inputIds().length - 1, Arrays.stream(inputs.labels()).filter(l -> l != io.lora4j.core.model.CausalLmLoss.IGNORE).count(), "train_on_inputs: all but BOS");
     }
 }

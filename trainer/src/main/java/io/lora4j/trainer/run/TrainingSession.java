@@ -1,8 +1,9 @@
-package io.lora4j.cli;
+package io.lora4j.trainer.run;
 
-import io.lora4j.core.data.InstructionRecord;
-import io.lora4j.core.data.PromptTemplate;
 import io.lora4j.core.io.HadoopFs;
+import io.lora4j.data.PreparedDataset;
+import io.lora4j.data.PromptTemplates;
+import io.lora4j.data.TokenizedExample;
 import io.lora4j.core.io.LocalCopy;
 import io.lora4j.core.model.BaseModel;
 import io.lora4j.core.model.LlamaModel;
@@ -33,60 +34,70 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
-/** One training run from a {@link RunConfig}: data, base model, adapter (or full weights), optimizer, loop, outputs. */
-final class TrainingSession {
-    record Outcome(Trainer.Result result, Path adapterDir, Path runDir, List<AdapterReport.Row> report) {}
+/**
+ * One training process (or one gang member) of a run: reads the run's prepared dataset, loads the base model, builds
+ * the adapter (or trains all weights), the optimizer and the loop, and writes the outputs. {@link TrainStage} decides
+ * the dataset and checks a resume before this runs.
+ */
+public final class TrainingSession {
+    public record Outcome(Trainer.Result result, Path adapterDir, Path runDir, List<AdapterReport.Row> report) {}
+
+    /** Examples of a prepared dataset. */
+    public record Split(List<TokenizedExample> train, List<TokenizedExample> val) {}
 
     private TrainingSession() {}
 
-    static Outcome run(RunConfig cfg, boolean resume, long stopAfter, PrintStream log) throws Exception {
-        return run(cfg, resume, stopAfter, log, new io.lora4j.trainer.dist.LocalCommunicator());
-    }
-
-    /** One gang member's run (rank 0 writes checkpoints, metrics and the adapter). */
-    static Outcome run(RunConfig cfg, boolean resume, long stopAfter, PrintStream log, io.lora4j.trainer.dist.Communicator comm) throws Exception {
+    /**
+     * @param cfg      the run, with {@code data.prepared} set to its dataset
+     * @param settings the run's trajectory settings ({@link RunConfig#trajectorySettings}), recorded in checkpoints
+     * @param userYaml the config as the user gave it, written to the run directory's config.yaml
+     */
+    public static Outcome run(RunConfig cfg, String settings, String userYaml, boolean resume, long stopAfter, PrintStream log,
+                              io.lora4j.trainer.dist.Communicator comm) throws Exception {
         // on a cluster the base model is usually on HDFS: each machine copies it once into its local cache
         Optional<Path> tokenizer = cfg.tokenizer() == null ? Optional.empty() : Optional.of(LocalCopy.of(cfg.tokenizer()));
         BaseModel base = ModelLoader.load(LocalCopy.of(cfg.baseModel()), org.nd4j.linalg.api.buffer.DataType.FLOAT, tokenizer);
         Tokenizer tok = base.requireTokenizer();
-        DirectDataset.Split data = cfg.data().prepared() != null ? fromPrepared(cfg.data().prepared(), tok, log) : DirectDataset.load(cfg.data(), tok, log);
-        if (data.train().isEmpty()) throw new IllegalArgumentException("no training examples left after filtering: check data.sources and cutoff_len");
+        Split data = fromPrepared(cfg.data().prepared(), tok, log);
+        if (data.train().isEmpty()) throw new IllegalArgumentException("no training examples in " + cfg.data().prepared() + ": check data.sources and cutoff_len");
+        warnIfLongerThanContext(cfg.data().cutoffLen(), base.config().contextLength(), log);
         TrainConfig tc = cfg.train();
         LlamaModel baseModel = new LlamaModel(base.config(), base.weights());
         TrainableParameters params;
         LoraAdapter adapter = null;
         if (cfg.lora() != null) {
-            adapter = LoraAdapter.create(base.config(), LoraConfig.of(cfg.lora().r(), cfg.lora().alpha(), cfg.lora().dropout(), cfg.lora().targets(), cfg.lora().rslora()), tc.seed());
+            adapter = LoraAdapter.create(base.config(), LoraConfig.of(cfg.lora().r(), cfg.lora().alpha().floatValue(), cfg.lora().dropout().floatValue(), cfg.lora().targets(),
+                    cfg.lora().rslora()), tc.seed());
             params = new LoraParameters(baseModel, adapter);
         } else {
             params = new FullParameters(baseModel);
         }
         AdamWSettings st = new AdamWSettings(tc.beta1(), tc.beta2(), tc.eps(), tc.weightDecay());
-        ParameterOptimizer opt = tc.optimizer().equals("adamw8bit") ? new AdamW8bit(params, st) : new AdamW(params, st);
+        ParameterOptimizer opt = tc.optimizer() == TrainConfig.Optimizer.ADAMW8BIT ? new AdamW8bit(params, st) : new AdamW(params, st);
         long total = Trainer.totalSteps(tc, data.train().size());
-        var schedule = LrSchedules.of(tc.schedule(), tc.lr(), LrSchedules.warmupSteps(tc.warmupSteps(), tc.warmupRatio(), total), total);
+        var schedule = LrSchedules.of(tc.schedule().key(), tc.lr(), LrSchedules.warmupSteps(tc.warmupSteps(), tc.warmupRatio(), total), total);
         // checkpoints and metrics go straight to output_dir (any Hadoop FileSystem); the files written with java.nio
         // (config, adapter, report) are staged locally when output_dir is remote and copied there at the end
         String runUri = cfg.outputDir();
         boolean remote = !HadoopFs.isLocal(runUri);
         Path runDir = remote ? Files.createTempDirectory("lora4j-run-") : Path.of(runUri.startsWith("file:") ? java.net.URI.create(runUri).getPath() : runUri);
         Files.createDirectories(runDir);
-        Files.writeString(runDir.resolve("config.yaml"), cfg.toYaml());
+        if (comm.rank() == 0) Files.writeString(runDir.resolve("config.yaml"), userYaml);
         int pad = tok.padId() >= 0 ? tok.padId() : Math.max(tok.unkId(), 0);
         log.printf("training %s on %s: %,d trainable parameters (%s), optimizer %s (%,d state bytes), %d steps%n", cfg.name(), base.name(),
                 params.parameters().length(), cfg.lora() != null ? "LoRA r=" + cfg.lora().r() + " on " + cfg.lora().targets() : "all weights",
-                tc.optimizer(), opt.stateBytes(), total);
-        PromptTemplate template = PromptTemplate.resolve(cfg.data().template());
+                tc.optimizer().key(), opt.stateBytes(), total);
+        var template = PromptTemplates.resolve(cfg.data().template());
         TrainableParameters p = params;
         Trainer.Hooks hooks = new io.lora4j.trainer.dist.GangHooks(comm, 10) {
             @Override
             public List<String> samples(TrainableParameters ignored) {
                 List<String> out = new ArrayList<>();
-                for (String prompt : tc.samplePrompts()) out.add(Comparison.answer(p.model(), tok, template, prompt, "", tc.sampleMaxTokens()));
+                for (String prompt : tc.samplePrompts()) out.add(GreedyAnswer.of(p.model(), tok, template, prompt, "", tc.sampleMaxTokens()));
                 return out;
             }
         };
-        Trainer trainer = new Trainer(tc, params, opt, schedule, data.train(), data.val(), pad, remote ? runUri : runDir.toString(), configHash(cfg, tok), hooks, log);
+        Trainer trainer = new Trainer(tc, params, opt, schedule, data.train(), data.val(), pad, remote ? runUri : runDir.toString(), settings, hooks, log);
         Trainer.Result result = trainer.run(resume, stopAfter);
         if (result.tokensPerSecond() == 0 && result.steps() >= total) {
             log.printf("%ntraining was already complete (%d/%d steps): nothing to do; its losses are in metrics.jsonl and report.html%n", result.steps(), total);
@@ -114,33 +125,23 @@ final class TrainingSession {
         return new Outcome(result, adapterDir, runDir, rows);
     }
 
-    /** Examples from a dataset written by `lora4j prepare`, refused when its tokenizer is not the base model's. */
-    static DirectDataset.Split fromPrepared(String uri, Tokenizer tok, PrintStream log) throws IOException {
-        io.lora4j.core.proto.DatasetManifest m = io.lora4j.data.PreparedDataset.manifest(uri);
-        if (!m.getTokenizerFingerprint().equals(tok.fingerprint())) {
-            throw new IllegalArgumentException(uri + " was tokenized with another tokenizer (fingerprint " + m.getTokenizerFingerprint().substring(0, 12)
-                    + "…, the base model's is " + tok.fingerprint().substring(0, 12) + "…): run `lora4j prepare` again with this base model");
-        }
+    /** Examples from a dataset written by `lora4j prepare` (or by train/run), refused when its tokenizer is not the base model's. */
+    static Split fromPrepared(String uri, Tokenizer tok, PrintStream log) throws IOException {
         // read without Spark: a gang task runs inside an executor (or the driver's JVM in local mode), where starting
         // and stopping a session of its own would be refused or would stop the gang's own SparkContext
-        io.lora4j.data.PreparedDataset.Content c = io.lora4j.data.PreparedDataset.open(uri);
-        List<io.lora4j.trainer.data.TokenizedExample> train = new ArrayList<>(), val = new ArrayList<>();
-        for (var e : c.train()) train.add(new io.lora4j.trainer.data.TokenizedExample(e.inputIds(), e.labels(), e.source()));
-        for (var e : c.val()) val.add(new io.lora4j.trainer.data.TokenizedExample(e.inputIds(), e.labels(), e.source()));
-        log.printf("data: prepared dataset %s: %d train, %d validation examples%n", uri, train.size(), val.size());
-        return new DirectDataset.Split(train, val, train.size() + val.size(), 0, 0, 0);
+        PreparedDataset.Content c = PreparedDataset.open(uri);
+        PreparedDataset.requireTokenizer(c.manifest(), uri, tok.fingerprint());
+        log.printf("data: %s: %d train, %d validation examples%n", uri, c.train().size(), c.val().size());
+        return new Split(c.train(), c.val());
     }
 
-    /** What must not change across a resume: base model, tokenizer, LoRA and optimizer settings, data settings. */
-    static String configHash(RunConfig cfg, Tokenizer tok) throws IOException {
-        try {
-            MessageDigest d = MessageDigest.getInstance("SHA-256");
-            TrainConfig t = cfg.train();
-            String key = cfg.baseModel() + "|" + tok.fingerprint() + "|" + cfg.lora() + "|" + cfg.data() + "|" + t.microBatch() + "," + t.batch() + ","
-                    + t.optimizer() + "," + t.seed() + "," + t.lr() + "," + t.schedule() + "," + t.maxSteps() + "," + t.epochs();
-            return HexFormat.of().formatHex(d.digest(key.getBytes(StandardCharsets.UTF_8))).substring(0, 16);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+    /** cutoff_len longer than the positions the model was trained for: the extra positions are extrapolation. */
+    static void warnIfLongerThanContext(int cutoffLen, int contextLength, PrintStream log) {
+        if (contextLength > 0 && cutoffLen > contextLength) {
+            String msg = "data.cutoff_len = " + cutoffLen + " is longer than the model's context length " + contextLength
+                    + ": examples longer than " + contextLength + " tokens go past the positions it was trained for";
+            if (Boolean.getBoolean("lora4j.strict")) throw new IllegalArgumentException(msg + " (refused: --strict)");
+            log.println("warning: " + msg);
         }
     }
 }

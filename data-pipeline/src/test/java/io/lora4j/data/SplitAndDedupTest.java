@@ -1,4 +1,4 @@
-package io.lora4j.core.data;
+package io.lora4j.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

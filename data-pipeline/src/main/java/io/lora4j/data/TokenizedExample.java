@@ -1,7 +1,9 @@
-package io.lora4j.trainer.data;
+package io.lora4j.data;
+
+import io.lora4j.core.model.CausalLmLoss;
 
 /**
- * One training example as the data pipeline writes it: token ids and labels of the same length, labels -100 where
+ * One training example as the data pipeline writes it: token ids and labels of the same length, labels {@link CausalLmLoss#IGNORE} where
  * the loss is masked (the prompt), and where it came from ("file:line").
  */
 public record TokenizedExample(int[] inputIds, int[] labels, String source) {
@@ -15,7 +17,7 @@ public record TokenizedExample(int[] inputIds, int[] labels, String source) {
     /** Positions that count in the loss after the causal shift (labels[1..] that are not -100). */
     public int countedTokens() {
         int n = 0;
-        for (int t = 1; t < labels.length; t++) if (labels[t] != -100) n++;
+        for (int t = 1; t < labels.length; t++) if (labels[t] != CausalLmLoss.IGNORE) n++;
         return n;
     }
 }

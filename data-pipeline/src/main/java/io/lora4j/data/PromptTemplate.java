@@ -1,4 +1,4 @@
-package io.lora4j.core.data;
+package io.lora4j.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,7 +10,7 @@ import java.nio.file.Path;
  * An instruction prompt template in alpaca-lora's JSON form ({@code prompt_input}, {@code prompt_no_input},
  * {@code response_split}); the input variant is used only when the record's input is non-empty (REFERENCE.md F.1).
  */
-public record PromptTemplate(String name, String promptInput, String promptNoInput, String responseSplit) implements java.io.Serializable {
+public record PromptTemplate(String name, String promptInput, String promptNoInput, String responseSplit) implements InstructionFormat {
 
     /** alpaca-lora's templates/alpaca.json, exactly (note the newline after "### Response:"). */
     public static final PromptTemplate ALPACA = new PromptTemplate("alpaca",
@@ -26,15 +26,10 @@ public record PromptTemplate(String name, String promptInput, String promptNoInp
             "### Instruction:\n{instruction}\n\n### Response:\n",
             "### Response:");
 
-    /** A built-in name (alpaca, alpaca_short) or a template file in alpaca-lora's JSON form. */
-    public static PromptTemplate resolve(String nameOrFile) throws IOException {
-        switch (nameOrFile) {
-            case "alpaca": return ALPACA;
-            case "alpaca_short": return ALPACA_SHORT;
-            default:
-        }
+    /** A template file in alpaca-lora's JSON form (names are resolved by {@link PromptTemplates#resolve}). */
+    static PromptTemplate fromFile(String nameOrFile) throws IOException {
         Path p = Path.of(nameOrFile);
-        if (!Files.exists(p)) throw new IOException("template '" + nameOrFile + "': not a built-in template (alpaca, alpaca_short) and no such file");
+        if (!Files.exists(p)) throw new IOException("no such file");
         JsonNode t = new ObjectMapper().readTree(p.toFile());
         for (String k : new String[] {"prompt_input", "prompt_no_input"}) {
             if (!t.path(k).isTextual()) throw new IOException(p + ": template key '" + k + "' is missing or not a string");
@@ -47,5 +42,10 @@ public record PromptTemplate(String name, String promptInput, String promptNoInp
     public String prompt(String instruction, String input) {
         if (input != null && !input.isEmpty()) return promptInput.replace("{instruction}", instruction).replace("{input}", input);
         return promptNoInput.replace("{instruction}", instruction);
+    }
+
+    @Override
+    public InstructionRecord record(String instruction, String input, String output, String source) {
+        return InstructionRecord.alpaca(this, instruction, input, output, source);
     }
 }

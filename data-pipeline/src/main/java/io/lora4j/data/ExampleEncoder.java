@@ -1,4 +1,6 @@
-package io.lora4j.core.data;
+package io.lora4j.data;
+
+import static io.lora4j.core.model.CausalLmLoss.IGNORE;
 
 import io.lora4j.core.tokenizer.Tokenizer;
 import java.util.Arrays;
@@ -9,8 +11,6 @@ import java.util.Arrays;
  * the response, keeping the prompt whole when it fits; a record whose prompt alone does not fit is dropped.
  */
 public final class ExampleEncoder {
-    public static final int IGNORE = -100;
-
     public enum Truncation { RESPONSE, DROP }
 
     /** The encoded example, or why it was not kept. */

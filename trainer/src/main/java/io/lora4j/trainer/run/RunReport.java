@@ -1,4 +1,4 @@
-package io.lora4j.cli;
+package io.lora4j.trainer.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lora4j.trainer.MetricsLog;
@@ -20,15 +20,15 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * PNG and embedded, so the page needs no server), throughput, the config, the dataset summary, samples at each
  * evaluation, adapter statistics and the export table when present.
  */
-final class RunReport {
+public final class RunReport {
     private RunReport() {}
 
-    static Path write(Path runDir) throws IOException {
+    public static Path write(Path runDir) throws IOException {
         return write(runDir, runDir.toString());
     }
 
     /** Writes the report into the local {@code runDir} from the metrics at {@code metricsUri} (any FileSystem). */
-    static Path write(Path runDir, String metricsUri) throws IOException {
+    public static Path write(Path runDir, String metricsUri) throws IOException {
         List<JsonNode> metrics = MetricsLog.read(metricsUri);
         List<Double> steps = new ArrayList<>(), loss = new ArrayList<>(), lr = new ArrayList<>(), tps = new ArrayList<>();
         List<Double> evalSteps = new ArrayList<>(), valLoss = new ArrayList<>();

@@ -1,0 +1,46 @@
+package io.lora4j.core.model;
+
+import io.lora4j.core.gguf.GgufFile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Where a model's tokenizer is, for every command (prepare, train, run, generate): the one place that knows a
+ * Hugging Face directory keeps tokenizer.json or tokenizer.model, a GGUF file carries its own, and a llama2.c
+ * checkpoint has tokenizer.model (or tok&lt;vocab&gt;.model) beside it. The returned path is what
+ * {@code Tokenizers.load} reads.
+ */
+public final class TokenizerLocator {
+    private TokenizerLocator() {}
+
+    /** The tokenizer of {@code model}, or {@code override} when given; fails naming the path when there is none. */
+    public static Path locate(Path model, Optional<Path> override) throws IOException {
+        if (override.isPresent()) {
+            Path t = override.get();
+            if (!Files.exists(t)) throw new ModelFormatException("tokenizer " + t + ": no such file or directory");
+            return t;
+        }
+        if (!Files.exists(model)) throw new ModelFormatException(model + ": no such file or directory");
+        String name = model.getFileName().toString();
+        if (Files.isDirectory(model)) {
+            for (String f : new String[] {"tokenizer.json", "tokenizer.model"}) if (Files.exists(model.resolve(f))) return model.resolve(f);
+            throw BaseModel.noTokenizer(model.toString());
+        }
+        if (name.endsWith(".gguf")) {
+            try (GgufFile f = GgufFile.open(model)) {
+                if (!f.metadata().contains("tokenizer.ggml.model")) throw BaseModel.noTokenizer(model.toString());
+            }
+            return model;
+        }
+        if (name.endsWith(".bin")) {
+            Path dir = model.toAbsolutePath().getParent();
+            int vocab = Llama2cCheckpoint.open(model).config().vocabSize();
+            for (String f : new String[] {"tokenizer.model", "tok" + vocab + ".model"}) if (Files.exists(dir.resolve(f))) return dir.resolve(f);
+            throw BaseModel.noTokenizer(model.toString());
+        }
+        if (name.endsWith(".model") || name.endsWith(".json")) return model; // a tokenizer file given as the model
+        throw new ModelFormatException(model + ": unknown model format (expected a .gguf file, a Hugging Face directory with config.json, or a llama2.c .bin)");
+    }
+}
