@@ -16,8 +16,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Reads a llama.cpp LoRA adapter GGUF (REFERENCE.md C): {@code blk.N.<proj>.weight.lora_a} (ne [in, r]) and
- * {@code .lora_b} (ne [r, out]), scale alpha/r with r = lora_b.ne[0]. B of attn_q/attn_k is stored in GGUF row order
- * and is permuted back to Hugging Face order, matching lora4j's base weights.
+ * {@code .lora_b} (ne [r, out]), scale alpha/r with r = lora_b.ne[0]. For the llama architecture B of attn_q/attn_k is stored
+ * in GGUF row order and is permuted back to Hugging Face order, matching lora4j's base weights.
  */
 public final class LlamaCppLoraReader {
     private static final Pattern NAME = Pattern.compile("blk\\.(\\d+)\\.([a-z_]+)\\.weight\\.lora_([ab])");
@@ -32,7 +32,8 @@ public final class LlamaCppLoraReader {
                         + "'; expected a llama.cpp LoRA adapter (general.type=adapter, adapter.type=lora)");
             }
             String arch = f.metadata().getString("general.architecture");
-            if (!arch.equals("llama")) throw new GgufFormatException(path + ": adapter is for architecture '" + arch + "', expected 'llama'");
+            String expectedArch = model.architecture().ggufArch;
+            if (!arch.equals(expectedArch)) throw new GgufFormatException(path + ": adapter is for architecture '" + arch + "', the base model is '" + expectedArch + "'");
             float alpha = f.metadata().getFloat32("adapter.lora.alpha", 0f);
             Set<Projection> targets = EnumSet.noneOf(Projection.class);
             int rank = -1;
@@ -67,8 +68,8 @@ public final class LlamaCppLoraReader {
                     LoraModule m = adapter.module(l, p);
                     m.a().assign(Nd4j.create(f.readFloats(a), new long[] {rank, in}, 'c'));
                     float[] bv = f.readFloats(b);
-                    if (p == Projection.Q) bv = QkPermutation.toHf(bv, model.nHeads(), rank);
-                    if (p == Projection.K) bv = QkPermutation.toHf(bv, model.nKvHeads(), rank);
+                    if (p == Projection.Q && model.architecture().ggufPermutesQk()) bv = QkPermutation.toHf(bv, model.nHeads(), rank);
+                    if (p == Projection.K && model.architecture().ggufPermutesQk()) bv = QkPermutation.toHf(bv, model.nKvHeads(), rank);
                     m.b().assign(Nd4j.create(bv, new long[] {out, rank}, 'c'));
                 }
             }

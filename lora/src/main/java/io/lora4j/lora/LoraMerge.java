@@ -28,7 +28,7 @@ public final class LoraMerge {
                     proj.put(p, w.dataType() == DataType.FLOAT ? merged : merged.castTo(w.dataType()));
                 }
             }
-            layers.add(new LlamaWeights.Layer(layer.attnNorm(), proj, layer.ffnNorm()));
+            layers.add(layer.withProjections(proj)); // biases stay as they are: LoRA does not train them
         }
         return new LlamaWeights(base.tokenEmbedding(), layers, base.outputNorm(), base.output());
     }

@@ -30,12 +30,16 @@ public final class CausalAttention {
         return a.castTo(DataType.HALF).castTo(a.dataType());
     }
 
-    /** Additive causal mask (g·T, T): 0 where key ≤ query position, a huge negative number elsewhere. */
-    static INDArray mask(int g, int T) {
+    /**
+     * Additive causal mask (g·T, T): 0 where the key is at or before the query position (and, with a sliding
+     * {@code window} W > 0, fewer than W positions back, as Mistral), a huge negative number elsewhere.
+     */
+    static INDArray mask(int g, int T, int window) {
         float[] m = new float[g * T * T];
         for (int r = 0; r < g * T; r++) {
             int t = r % T;
             for (int s = t + 1; s < T; s++) m[r * T + s] = MASKED;
+            if (window > 0) for (int s = 0; s <= t - window; s++) m[r * T + s] = MASKED;
         }
         return Nd4j.create(m, new long[] {g * T, T}, 'c');
     }
@@ -58,7 +62,7 @@ public final class CausalAttention {
 
         INDArray scores = Nd4j.createUninitialized(q.dataType(), B, Hkv, (long) g * T, T);
         Nd4j.matmul(qh, kh, scores, false, true, false);
-        scores.muli(1.0 / Math.sqrt(hd)).addi(mask(g, T).castTo(q.dataType()).reshape(1, 1, (long) g * T, T));
+        scores.muli(1.0 / Math.sqrt(hd)).addi(mask(g, T, c.slidingWindow()).castTo(q.dataType()).reshape(1, 1, (long) g * T, T));
         INDArray p = Nd4j.createUninitialized(q.dataType(), scores.shape());
         Nd4j.exec(new SoftMax(scores, p, 3));
         if (f16Cache) p = roundToHalf(p); // …and the probabilities to f16 for the product with the f16 V cache

@@ -6,14 +6,19 @@ import io.lora4j.core.gguf.GgufMetadata;
 import io.lora4j.core.gguf.GgufTensorInfo;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * A llama-architecture GGUF as a {@link WeightSource}: Hugging Face names map to GGUF names (REFERENCE.md A.5),
- * quantized tensors are dequantized, and Q/K rows are un-permuted back to Hugging Face order, so a GGUF and the
+ * A llama- or qwen2-architecture GGUF as a {@link WeightSource}: Hugging Face names map to GGUF names (REFERENCE.md A.5),
+ * quantized tensors are dequantized, and (llama only) Q/K rows are un-permuted back to Hugging Face order, so a GGUF and the
  * HF checkpoint it came from give identical math.
  */
 public final class GgufCheckpoint implements WeightSource {
+    /** llama.cpp's per-frequency RoPE factors (Llama-3.1 scaling), written by its converter from rope_scaling. */
+    public static final String ROPE_FREQS = "rope_freqs.weight";
     private final GgufFile file;
     private final LlamaConfig config;
 
@@ -34,39 +39,56 @@ public final class GgufCheckpoint implements WeightSource {
         return file;
     }
 
-    /** Hyperparameters from llama.* keys, checked the way llama.cpp reads them. */
+    /** Hyperparameters from the architecture's keys ({@code llama.*} or {@code qwen2.*}), checked the way llama.cpp reads them. */
     public static LlamaConfig config(GgufFile f) throws IOException {
         GgufMetadata m = f.metadata();
-        String arch = m.getString("general.architecture");
-        if (!arch.equals("llama")) {
-            throw new GgufFormatException(f.path() + ": general.architecture is '" + arch + "', lora4j supports 'llama' (LLaMA-1/2/3 and their fine-tunes)");
-        }
+        String archName = m.getString("general.architecture");
+        Architecture arch = Architecture.fromGguf(archName).orElseThrow(() -> new GgufFormatException(f.path() + ": general.architecture is '"
+                + archName + "', lora4j supports " + Architecture.supportedGguf() + " (LLaMA-1/2/3, Mistral, Qwen2/2.5 and their fine-tunes)"));
         if (m.contains("general.type") && !m.getString("general.type").equals("model")) {
             throw new GgufFormatException(f.path() + ": general.type is '" + m.getString("general.type") + "', expected a model (is this a LoRA adapter?)");
         }
-        int dim = (int) m.getInteger("llama.embedding_length");
-        int heads = (int) m.getInteger("llama.attention.head_count");
-        int kvHeads = (int) m.getInteger("llama.attention.head_count_kv", heads);
-        int layers = (int) m.getInteger("llama.block_count");
-        int ff = (int) m.getInteger("llama.feed_forward_length");
-        int headDim = (int) m.getInteger("llama.attention.key_length", dim / Math.max(heads, 1));
+        String k = archName + ".";
+        int dim = (int) m.getInteger(k + "embedding_length");
+        int heads = (int) m.getInteger(k + "attention.head_count");
+        int kvHeads = (int) m.getInteger(k + "attention.head_count_kv", heads);
+        int layers = (int) m.getInteger(k + "block_count");
+        int ff = (int) m.getInteger(k + "feed_forward_length");
+        int headDim = (int) m.getInteger(k + "attention.key_length", dim / Math.max(heads, 1));
         GgufTensorInfo emb = f.tensor("token_embd.weight")
                 .orElseThrow(() -> new GgufFormatException(f.path() + ": tensor 'token_embd.weight' is missing"));
-        int vocab = (int) m.getInteger("llama.vocab_size", emb.ne()[1]);
-        int ctx = (int) m.getInteger("llama.context_length");
-        float eps = m.getFloat32("llama.attention.layer_norm_rms_epsilon");
-        float theta = m.getFloat32("llama.rope.freq_base", 10000f);
-        long ropeDims = m.getInteger("llama.rope.dimension_count", headDim);
+        int vocab = (int) m.getInteger(k + "vocab_size", emb.ne()[1]);
+        int ctx = (int) m.getInteger(k + "context_length");
+        float eps = m.getFloat32(k + "attention.layer_norm_rms_epsilon");
+        float theta = m.getFloat32(k + "rope.freq_base", 10000f);
+        long ropeDims = m.getInteger(k + "rope.dimension_count", headDim);
         if (ropeDims != headDim) {
-            throw new GgufFormatException(f.path() + ": llama.rope.dimension_count is " + ropeDims + ", expected the head dimension " + headDim + " (partial rotary is not llama)");
+            throw new GgufFormatException(f.path() + ": " + k + "rope.dimension_count is " + ropeDims + ", expected the head dimension " + headDim + " (partial rotary is not supported)");
         }
-        if (m.contains("llama.rope.scaling.type") && !m.getString("llama.rope.scaling.type").equals("none")
-                && m.getFloat32("llama.rope.scaling.factor", 1f) != 1f) {
-            throw new GgufFormatException(f.path() + ": RoPE scaling '" + m.getString("llama.rope.scaling.type") + "' is not supported yet");
+        if (m.contains(k + "rope.scaling.type") && !m.getString(k + "rope.scaling.type").equals("none")
+                && m.getFloat32(k + "rope.scaling.factor", 1f) != 1f) {
+            throw new GgufFormatException(f.path() + ": RoPE scaling '" + m.getString(k + "rope.scaling.type") + "' is not supported yet");
+        }
+        RopeScaling scaling = null;
+        Optional<GgufTensorInfo> freqs = f.tensor(ROPE_FREQS);
+        if (freqs.isPresent()) { // Llama-3.1 RoPE scaling: one divisor per rotary pair, as llama.cpp applies it
+            if (freqs.get().ne().length != 1 || freqs.get().ne()[0] != headDim / 2) {
+                throw new GgufFormatException(f.path() + ": tensor '" + ROPE_FREQS + "' has ne " + Arrays.toString(freqs.get().ne())
+                        + ", expected [" + headDim / 2 + "] (one factor per rotary pair)");
+            }
+            try {
+                scaling = RopeScaling.ofFactors(f.readFloats(freqs.get()));
+            } catch (IllegalArgumentException e) {
+                throw new GgufFormatException(f.path() + ": tensor '" + ROPE_FREQS + "': " + e.getMessage());
+            }
+        }
+        Set<Projection> biases = EnumSet.noneOf(Projection.class);
+        for (Projection p : Projection.values()) {
+            if (f.tensor("blk.0." + p.ggufName + ".bias").isPresent()) biases.add(p);
         }
         boolean tied = f.tensor("output.weight").isEmpty();
         try {
-            return new LlamaConfig(dim, ff, layers, heads, kvHeads, headDim, vocab, ctx, eps, theta, tied);
+            return new LlamaConfig(dim, ff, layers, heads, kvHeads, headDim, vocab, ctx, eps, theta, tied, arch, biases, scaling, 0);
         } catch (IllegalArgumentException e) {
             throw new GgufFormatException(f.path() + ": " + e.getMessage());
         }
@@ -85,7 +107,7 @@ public final class GgufCheckpoint implements WeightSource {
                 case "input_layernorm.weight" -> "attn_norm.weight";
                 case "post_attention_layernorm.weight" -> "ffn_norm.weight";
                 default -> {
-                    if (p.length == 6 && p[5].equals("weight")) yield Projection.fromHfName(p[4]).ggufName + ".weight";
+                    if (p.length == 6 && (p[5].equals("weight") || p[5].equals("bias"))) yield Projection.fromHfName(p[4]).ggufName + "." + p[5];
                     yield null;
                 }
             };
@@ -104,14 +126,49 @@ public final class GgufCheckpoint implements WeightSource {
                     + Arrays.toString(t.ne()) + "), expected " + Arrays.toString(expected));
         }
         float[] v = file.readFloats(t);
-        if (hfName.endsWith("q_proj.weight")) return QkPermutation.toHf(v, config.nHeads(), config.dim());
-        if (hfName.endsWith("k_proj.weight")) return QkPermutation.toHf(v, config.nKvHeads(), config.dim());
+        if (!config.architecture().ggufPermutesQk()) return v;
+        int cols = shape.length == 2 ? (int) shape[1] : 1; // a bias is permuted like a one-column matrix
+        if (hfName.contains("q_proj.")) return QkPermutation.toHf(v, config.nHeads(), cols);
+        if (hfName.contains("k_proj.")) return QkPermutation.toHf(v, config.nKvHeads(), cols);
         return v;
     }
 
     @Override
     public boolean contains(String hfName) {
         return file.tensor(ggufName(hfName)).isPresent();
+    }
+
+    /** GGUF names as Hugging Face names where they have one; rope_freqs.weight is consumed by the config. */
+    @Override
+    public Optional<Set<String>> tensorNames() {
+        Set<String> names = new TreeSet<>();
+        for (GgufTensorInfo t : file.tensors()) {
+            if (t.name().equals(ROPE_FREQS) && config.ropeScaling() != null) continue;
+            names.add(hfName(t.name()).orElse(t.name()));
+        }
+        return Optional.of(names);
+    }
+
+    /** GGUF tensor name → Hugging Face name, the inverse of {@link #ggufName}. */
+    static Optional<String> hfName(String gguf) {
+        switch (gguf) {
+            case "token_embd.weight": return Optional.of("model.embed_tokens.weight");
+            case "output_norm.weight": return Optional.of("model.norm.weight");
+            case "output.weight": return Optional.of("lm_head.weight");
+            default: break;
+        }
+        String[] p = gguf.split("\\.");
+        if (p.length != 4 || !p[0].equals("blk") || !p[1].matches("\\d+")) return Optional.empty();
+        String prefix = "model.layers." + p[1] + ".";
+        if (p[2].equals("attn_norm") && p[3].equals("weight")) return Optional.of(prefix + "input_layernorm.weight");
+        if (p[2].equals("ffn_norm") && p[3].equals("weight")) return Optional.of(prefix + "post_attention_layernorm.weight");
+        if (!p[3].equals("weight") && !p[3].equals("bias")) return Optional.empty();
+        try {
+            Projection proj = Projection.fromGgufName(p[2]);
+            return Optional.of(prefix + proj.hfParent + "." + proj.hfName + "." + p[3]);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     @Override

@@ -8,9 +8,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * A Hugging Face LLaMA directory: {@code config.json} (LlamaForCausalLM) and safetensors weights, single or sharded.
+ * A Hugging Face directory of a LLaMA-family model: {@code config.json} (Llama, Mistral or Qwen2 ForCausalLM) and safetensors weights, single or sharded.
  * Weights are already in Hugging Face row order.
  */
 public final class HfCheckpoint implements WeightSource, AutoCloseable {
@@ -37,26 +42,67 @@ public final class HfCheckpoint implements WeightSource, AutoCloseable {
         return dir;
     }
 
-    /** LLaMA-1/2/3 config.json → LlamaConfig (GQA, rope_theta, rms_norm_eps, tie_word_embeddings, head_dim). */
+    /**
+     * config.json → LlamaConfig for model_type llama (LLaMA-1/2/3, Llama-3.1 {@code llama3} RoPE scaling), mistral
+     * (sliding window) and qwen2 (q/k/v biases); GQA, rope_theta, rms_norm_eps, tie_word_embeddings, head_dim.
+     */
     public static LlamaConfig readConfig(Path file) throws IOException {
         if (!Files.exists(file)) throw new ModelFormatException(file + ": missing (a Hugging Face model directory needs config.json)");
         JsonNode c = new ObjectMapper().readTree(file.toFile());
         String type = c.path("model_type").asText("llama");
-        if (!type.equals("llama")) throw new ModelFormatException(file + ": model_type is '" + type + "', lora4j supports 'llama'");
-        JsonNode scaling = c.path("rope_scaling");
-        if (scaling.isObject() && !scaling.path("type").asText(scaling.path("rope_type").asText("default")).equals("default")) {
-            throw new ModelFormatException(file + ": rope_scaling " + scaling + " is not supported yet");
-        }
+        Architecture arch = Architecture.fromHfModelType(type).orElseThrow(() -> new ModelFormatException(file + ": model_type is '" + type
+                + "', lora4j supports " + Architecture.supportedHf()));
         int dim = req(c, "hidden_size", file), heads = req(c, "num_attention_heads", file);
         int kv = c.path("num_key_value_heads").asInt(heads);
+        int headDim = c.path("head_dim").canConvertToInt() ? c.path("head_dim").asInt() : dim / heads;
+        float theta = (float) c.path("rope_theta").asDouble(10000.0);
         try {
             return new LlamaConfig(dim, req(c, "intermediate_size", file), req(c, "num_hidden_layers", file), heads, kv,
-                    c.path("head_dim").asInt(dim / heads), req(c, "vocab_size", file), c.path("max_position_embeddings").asInt(2048),
-                    (float) c.path("rms_norm_eps").asDouble(1e-6), (float) c.path("rope_theta").asDouble(10000.0),
-                    c.path("tie_word_embeddings").asBoolean(false));
+                    headDim, req(c, "vocab_size", file), c.path("max_position_embeddings").asInt(2048),
+                    (float) c.path("rms_norm_eps").asDouble(1e-6), theta,
+                    c.path("tie_word_embeddings").asBoolean(false), arch, biases(c, arch, file), ropeScaling(c, headDim, theta, file),
+                    slidingWindow(c, arch, file));
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file + ": " + e.getMessage());
         }
+    }
+
+    /** Qwen2 always has q/k/v biases; LLaMA has them on q/k/v/o with attention_bias and on the MLP with mlp_bias. */
+    private static Set<Projection> biases(JsonNode c, Architecture arch, Path file) {
+        Set<Projection> b = EnumSet.noneOf(Projection.class);
+        if (arch == Architecture.QWEN2) b.addAll(List.of(Projection.Q, Projection.K, Projection.V));
+        if (c.path("attention_bias").asBoolean(false)) b.addAll(List.of(Projection.Q, Projection.K, Projection.V, Projection.O));
+        if (c.path("mlp_bias").asBoolean(false)) b.addAll(List.of(Projection.GATE, Projection.UP, Projection.DOWN));
+        return b;
+    }
+
+    private static RopeScaling ropeScaling(JsonNode c, int headDim, float theta, Path file) throws ModelFormatException {
+        JsonNode s = c.path("rope_scaling");
+        if (!s.isObject()) return null;
+        String type = s.path("rope_type").asText(s.path("type").asText("default"));
+        if (type.equals("default")) return null;
+        if (!type.equals("llama3")) {
+            throw new ModelFormatException(file + ": rope_scaling type '" + type + "' is not supported (lora4j supports 'llama3' and none): " + s);
+        }
+        for (String k : new String[] {"factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"}) {
+            if (!s.path(k).isNumber()) throw new ModelFormatException(file + ": rope_scaling." + k + " is missing or not a number (llama3 scaling needs it)");
+        }
+        return RopeScaling.llama3((float) s.path("factor").asDouble(), (float) s.path("low_freq_factor").asDouble(),
+                (float) s.path("high_freq_factor").asDouble(), s.path("original_max_position_embeddings").asInt(), headDim, theta);
+    }
+
+    /** Mistral's sliding_window (null: none); Qwen2's only when use_sliding_window, which lora4j does not implement. */
+    private static int slidingWindow(JsonNode c, Architecture arch, Path file) throws ModelFormatException {
+        if (arch == Architecture.QWEN2) {
+            if (c.path("use_sliding_window").asBoolean(false)) {
+                throw new ModelFormatException(file + ": use_sliding_window is true; lora4j does not implement Qwen2's per-layer sliding window");
+            }
+            return 0;
+        }
+        JsonNode w = c.path("sliding_window");
+        if (w.isMissingNode() || w.isNull()) return 0;
+        if (!w.canConvertToInt() || w.asInt() <= 0) throw new ModelFormatException(file + ": sliding_window is " + w + ", expected null or a positive integer");
+        return w.asInt();
     }
 
     private static int req(JsonNode c, String key, Path file) throws ModelFormatException {
@@ -64,11 +110,12 @@ public final class HfCheckpoint implements WeightSource, AutoCloseable {
         return c.path(key).asInt();
     }
 
-    /** The config.json a Hugging Face LlamaForCausalLM needs for this config. */
+    /** The config.json transformers needs for this config (LlamaForCausalLM, MistralForCausalLM or Qwen2ForCausalLM). */
     public static ObjectNode configJson(LlamaConfig c, int bos, int eos, String torchDtype) {
         ObjectNode n = new ObjectMapper().createObjectNode();
-        n.putArray("architectures").add("LlamaForCausalLM");
-        n.put("model_type", "llama");
+        Architecture a = c.architecture();
+        n.putArray("architectures").add(a.hfClass);
+        n.put("model_type", a.hfModelType);
         n.put("hidden_size", c.dim());
         n.put("intermediate_size", c.hiddenDim());
         n.put("num_hidden_layers", c.nLayers());
@@ -81,8 +128,39 @@ public final class HfCheckpoint implements WeightSource, AutoCloseable {
         n.put("rope_theta", c.ropeTheta());
         n.put("tie_word_embeddings", c.tiedEmbeddings());
         n.put("hidden_act", "silu");
-        n.put("attention_bias", false);
-        n.put("mlp_bias", false);
+        Set<Projection> qkv = EnumSet.of(Projection.Q, Projection.K, Projection.V);
+        if (a == Architecture.QWEN2) {
+            if (!c.biases().equals(qkv)) throw new IllegalArgumentException("a qwen2 config.json implies biases on q/k/v exactly, this model has " + c.biases());
+            n.put("use_sliding_window", false);
+        } else if (a == Architecture.LLAMA) {
+            boolean attn = c.hasBias(Projection.Q), mlp = c.hasBias(Projection.GATE);
+            Set<Projection> expected = EnumSet.noneOf(Projection.class);
+            if (attn) expected.addAll(EnumSet.of(Projection.Q, Projection.K, Projection.V, Projection.O));
+            if (mlp) expected.addAll(EnumSet.of(Projection.GATE, Projection.UP, Projection.DOWN));
+            if (!c.biases().equals(expected)) throw new IllegalArgumentException("biases on " + c.biases() + " cannot be expressed in a llama config.json");
+            n.put("attention_bias", attn);
+            n.put("mlp_bias", mlp);
+        } else if (!c.biases().isEmpty()) {
+            throw new IllegalArgumentException("a " + a.hfModelType + " config.json has no biases, this model has " + c.biases());
+        }
+        if (a == Architecture.MISTRAL) {
+            if (c.slidingWindow() > 0) n.put("sliding_window", c.slidingWindow());
+            else n.putNull("sliding_window");
+        } else if (c.slidingWindow() > 0) {
+            throw new IllegalArgumentException("a sliding window of " + c.slidingWindow() + " needs a mistral config.json, not " + a.hfModelType);
+        }
+        RopeScaling rs = c.ropeScaling();
+        if (rs != null) {
+            if (!rs.hasLlama3Parameters()) {
+                throw new IllegalArgumentException("RoPE frequency factors without their llama3 parameters (read from a GGUF) cannot be written as rope_scaling");
+            }
+            ObjectNode r = n.putObject("rope_scaling");
+            r.put("factor", rs.factor());
+            r.put("low_freq_factor", rs.lowFreqFactor());
+            r.put("high_freq_factor", rs.highFreqFactor());
+            r.put("original_max_position_embeddings", rs.originalContextLength());
+            r.put("rope_type", "llama3");
+        }
         if (bos >= 0) n.put("bos_token_id", bos);
         if (eos >= 0) n.put("eos_token_id", eos);
         n.put("torch_dtype", torchDtype);
@@ -101,6 +179,11 @@ public final class HfCheckpoint implements WeightSource, AutoCloseable {
     @Override
     public boolean contains(String hfName) {
         return weights.names().contains(hfName);
+    }
+
+    @Override
+    public Optional<Set<String>> tensorNames() {
+        return Optional.of(new TreeSet<>(weights.names()));
     }
 
     @Override

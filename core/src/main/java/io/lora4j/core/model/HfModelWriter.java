@@ -11,7 +11,10 @@ import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Writes weights as a Hugging Face LlamaForCausalLM directory: config.json and (sharded) safetensors with an index. */
+/**
+ * Writes weights as a Hugging Face directory of the config's family (Llama/Mistral/Qwen2 ForCausalLM): config.json
+ * and (sharded) safetensors with an index; biases included, no lm_head when tied.
+ */
 public final class HfModelWriter {
     private HfModelWriter() {}
 
@@ -22,10 +25,12 @@ public final class HfModelWriter {
             LlamaWeights.Layer layer = w.layers().get(l);
             add(tensors, "model.layers." + l + ".input_layernorm.weight", layer.attnNorm());
             for (Projection p : Projection.values()) add(tensors, p.hfWeightName(l), layer.w(p));
+            for (Projection p : Projection.values()) if (layer.b(p) != null) add(tensors, p.hfBiasName(l), layer.b(p));
             add(tensors, "model.layers." + l + ".post_attention_layernorm.weight", layer.ffnNorm());
         }
         add(tensors, "model.norm.weight", w.outputNorm());
         if (!c.tiedEmbeddings()) add(tensors, "lm_head.weight", w.output());
+        var configJson = HfCheckpoint.configJson(c, bos, eos, "float32"); // fails before writing when the config has no config.json form
         ShardedSafetensors.write(dir, tensors, dtype, maxShardBytes);
         String torchDtype = switch (dtype) {
             case F16 -> "float16";

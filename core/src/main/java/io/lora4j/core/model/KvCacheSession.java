@@ -38,27 +38,28 @@ public final class KvCacheSession {
     public float[] next(int token) {
         if (pos >= maxTokens) throw new IllegalStateException("KV cache is full (" + maxTokens + " tokens)");
         int H = c.nHeads(), Hkv = c.nKvHeads(), hd = c.headDim(), g = c.groupSize();
-        Rope rope = Rope.forPositions(pos, 1, hd, c.ropeTheta());
+        Rope rope = Rope.forPositions(pos, 1, c);
+        int first = c.slidingWindow() > 0 ? Math.max(0, pos + 1 - c.slidingWindow()) : 0; // Mistral's window
         INDArray x = model.embed(new int[] {token});
         for (int l = 0; l < c.nLayers(); l++) {
             LlamaWeights.Layer w = model.weights().layers().get(l);
             INDArray xn = RmsNorm.forward(x, RmsNorm.rstd(x, c.rmsNormEps()), w.attnNorm());
-            INDArray q = rope.forward(model.linear(l, Projection.Q).forward(xn).reshape('c', 1, 1, H, hd)).reshape('c', Hkv, g, hd);
-            INDArray k = rope.forward(model.linear(l, Projection.K).forward(xn).reshape('c', 1, 1, Hkv, hd)).reshape('c', Hkv, hd);
-            INDArray v = model.linear(l, Projection.V).forward(xn).reshape('c', Hkv, hd);
+            INDArray q = rope.forward(model.project(l, Projection.Q, xn).reshape('c', 1, 1, H, hd)).reshape('c', Hkv, g, hd);
+            INDArray k = rope.forward(model.project(l, Projection.K, xn).reshape('c', 1, 1, Hkv, hd)).reshape('c', Hkv, hd);
+            INDArray v = model.project(l, Projection.V, xn).reshape('c', Hkv, hd);
             keys.get(l).get(NDArrayIndex.all(), NDArrayIndex.point(pos), NDArrayIndex.all()).assign(k);
             values.get(l).get(NDArrayIndex.all(), NDArrayIndex.point(pos), NDArrayIndex.all()).assign(v);
-            INDArray kPast = keys.get(l).get(NDArrayIndex.all(), NDArrayIndex.interval(0, pos + 1), NDArrayIndex.all()).dup('c');
-            INDArray vPast = values.get(l).get(NDArrayIndex.all(), NDArrayIndex.interval(0, pos + 1), NDArrayIndex.all()).dup('c');
-            INDArray scores = Nd4j.matmul(q, kPast, null, false, true, false).muli(1.0 / Math.sqrt(hd)); // (Hkv, g, pos+1)
+            INDArray kPast = keys.get(l).get(NDArrayIndex.all(), NDArrayIndex.interval(first, pos + 1), NDArrayIndex.all()).dup('c');
+            INDArray vPast = values.get(l).get(NDArrayIndex.all(), NDArrayIndex.interval(first, pos + 1), NDArrayIndex.all()).dup('c');
+            INDArray scores = Nd4j.matmul(q, kPast, null, false, true, false).muli(1.0 / Math.sqrt(hd)); // (Hkv, g, pos+1-first)
             INDArray p = Nd4j.createUninitialized(scores.dataType(), scores.shape());
             Nd4j.exec(new SoftMax(scores, p, 2));
             INDArray attn = Nd4j.matmul(p, vPast, null, false, false, false).reshape('c', 1, (long) H * hd);
-            x = model.linear(l, Projection.O).forward(attn).addi(x);
+            x = model.project(l, Projection.O, attn).addi(x);
 
             INDArray xn2 = RmsNorm.forward(x, RmsNorm.rstd(x, c.rmsNormEps()), w.ffnNorm());
-            INDArray act = SwiGlu.forward(model.linear(l, Projection.GATE).forward(xn2), model.linear(l, Projection.UP).forward(xn2));
-            x = model.linear(l, Projection.DOWN).forward(act).addi(x);
+            INDArray act = SwiGlu.forward(model.project(l, Projection.GATE, xn2), model.project(l, Projection.UP, xn2));
+            x = model.project(l, Projection.DOWN, act).addi(x);
         }
         INDArray xn = RmsNorm.forward(x, RmsNorm.rstd(x, c.rmsNormEps()), model.weights().outputNorm());
         pos++;

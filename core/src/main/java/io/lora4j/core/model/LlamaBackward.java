@@ -9,7 +9,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The explicit backward pass of {@link LlamaModel}: the forward's op list in reverse, each op's backward beside it.
  * Activation gradients always flow; parameter gradients go only where they are trainable (the {@link Linear}s decide
- * for projections, the {@link GradientSink} for embeddings, norms and the output matrix).
+ * for projections, the {@link GradientSink} for embeddings, norms, biases and the output matrix).
  */
 public final class LlamaBackward {
     private LlamaBackward() {}
@@ -65,22 +65,37 @@ public final class LlamaBackward {
         Linear up = model.linear(l, Projection.UP), down = model.linear(l, Projection.DOWN);
 
         // forward: out = down(act) + xMid
+        biasGradient(c, l, Projection.DOWN, dOut, sink);
         INDArray dAct = down.backward(k.act(), dOut);
         // forward: act = silu(gate) ⊙ up
         INDArray[] dGateUp = SwiGlu.backward(dAct, k.gate(), k.up());
-        // forward: gate = Wgate·xnFfn, up = Wup·xnFfn
+        // forward: gate = Wgate·xnFfn (+ b), up = Wup·xnFfn (+ b)
+        biasGradient(c, l, Projection.GATE, dGateUp[0], sink);
+        biasGradient(c, l, Projection.UP, dGateUp[1], sink);
         INDArray dxnFfn = gate.backward(k.xnFfn(), dGateUp[0]).addi(up.backward(k.xnFfn(), dGateUp[1]));
         // forward: xnFfn = RMSNorm(xMid)
         INDArray dxMid = RmsNorm.backward(dxnFfn, k.xMid(), k.rstdFfn(), w.ffnNorm(), sink.gradient(prefix + "post_attention_layernorm.weight"))
                 .addi(dOut);
 
-        // forward: xMid = o(attnOut) + x
+        // forward: xMid = o(attnOut) (+ b) + x
+        biasGradient(c, l, Projection.O, dxMid, sink);
         INDArray dAttn = o.backward(k.attnOut(), dxMid);
         INDArray[] dqkv = CausalAttention.backward(c, B, T, dAttn, rope, k.attention());
+        // forward: q = Wq·xnAttn + bq (likewise k, v): db = Σ_rows dq
+        biasGradient(c, l, Projection.Q, dqkv[0], sink);
+        biasGradient(c, l, Projection.K, dqkv[1], sink);
+        biasGradient(c, l, Projection.V, dqkv[2], sink);
         INDArray dxnAttn = q.backward(k.xnAttn(), dqkv[0]).addi(kp.backward(k.xnAttn(), dqkv[1])).addi(v.backward(k.xnAttn(), dqkv[2]));
         // forward: xnAttn = RMSNorm(x)
         return RmsNorm.backward(dxnAttn, k.x(), k.rstdAttn(), w.attnNorm(), sink.gradient(prefix + "input_layernorm.weight"))
                 .addi(dxMid);
+    }
+
+    /** forward: y = Linear(x) + b → db += Σ_rows dy, when the projection has a bias and the sink trains it. */
+    private static void biasGradient(LlamaConfig c, int l, Projection p, INDArray dy, GradientSink sink) {
+        if (!c.hasBias(p)) return;
+        INDArray db = sink.gradient(p.hfBiasName(l));
+        if (db != null) db.addi(dy.sum(0).castTo(db.dataType()));
     }
 
     /** Convenience for full fine-tuning and tests: a sink that hands out zeroed buffers for the named tensors. */

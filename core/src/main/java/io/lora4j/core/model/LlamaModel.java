@@ -13,7 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <pre>
  * h = Embed[tokens]
- * per layer:  h += Wo · Attention(RoPE(Wq·RMSNorm(h)), RoPE(Wk·RMSNorm(h)), Wv·RMSNorm(h))
+ * per layer:  h += Wo · Attention(RoPE(Wq·RMSNorm(h) + bq), RoPE(Wk·RMSNorm(h) + bk), Wv·RMSNorm(h) + bv)   (biases: Qwen2)
  *             h += Wdown · (silu(Wgate·RMSNorm(h)) ⊙ Wup·RMSNorm(h))
  * logits = Wout · RMSNorm(h)
  * </pre>
@@ -130,7 +130,7 @@ public final class LlamaModel {
                 throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + config.vocabSize() + ")");
             }
         }
-        Rope rope = Rope.forPositions(0, T, config.headDim(), config.ropeTheta());
+        Rope rope = Rope.forPositions(0, T, config);
         INDArray h = embed(flat);
         List<LayerCache> caches = keepCaches ? new ArrayList<>(config.nLayers()) : null;
         for (int l = 0; l < config.nLayers(); l++) {
@@ -158,26 +158,35 @@ public final class LlamaModel {
         return rows.dataType() == computeType() ? rows : rows.castTo(computeType());
     }
 
+    /**
+     * x (N, in) → Linear(x) + b. The bias sits outside the {@link Linear}, so a LoRA adds B·A·x on top of W·x + b and
+     * the bias is a plain base tensor whose gradient goes to the {@link GradientSink} (frozen under LoRA).
+     */
+    public INDArray project(int l, Projection p, INDArray x) {
+        INDArray y = linears.get(l).get(p).forward(x);
+        INDArray b = weights.layers().get(l).b(p);
+        return b == null ? y : y.addiRowVector(b.dataType() == y.dataType() ? b : b.castTo(y.dataType()));
+    }
+
     private INDArray block(int l, int B, int T, INDArray x, Rope rope, List<LayerCache> caches) {
         LlamaWeights.Layer w = weights.layers().get(l);
-        Map<Projection, Linear> lin = linears.get(l);
         float eps = config.rmsNormEps();
 
         INDArray rstdAttn = RmsNorm.rstd(x, eps);
         INDArray xnAttn = RmsNorm.forward(x, rstdAttn, w.attnNorm());
-        INDArray q = lin.get(Projection.Q).forward(xnAttn);
-        INDArray k = lin.get(Projection.K).forward(xnAttn);
-        INDArray v = lin.get(Projection.V).forward(xnAttn);
+        INDArray q = project(l, Projection.Q, xnAttn);
+        INDArray k = project(l, Projection.K, xnAttn);
+        INDArray v = project(l, Projection.V, xnAttn);
         CausalAttention.Cache[] attnCache = caches != null ? new CausalAttention.Cache[1] : null;
         INDArray attnOut = CausalAttention.forward(config, B, T, q, k, v, rope, emulateF16KvCache, attnCache);
-        INDArray xMid = lin.get(Projection.O).forward(attnOut).addi(x);
+        INDArray xMid = project(l, Projection.O, attnOut).addi(x);
 
         INDArray rstdFfn = RmsNorm.rstd(xMid, eps);
         INDArray xnFfn = RmsNorm.forward(xMid, rstdFfn, w.ffnNorm());
-        INDArray gate = lin.get(Projection.GATE).forward(xnFfn);
-        INDArray up = lin.get(Projection.UP).forward(xnFfn);
+        INDArray gate = project(l, Projection.GATE, xnFfn);
+        INDArray up = project(l, Projection.UP, xnFfn);
         INDArray act = SwiGlu.forward(gate, up);
-        INDArray out = lin.get(Projection.DOWN).forward(act).addi(xMid);
+        INDArray out = project(l, Projection.DOWN, act).addi(xMid);
 
         if (caches != null) {
             caches.add(new LayerCache(x, rstdAttn, xnAttn, attnCache[0], attnOut, xMid, rstdFfn, xnFfn, gate, up, act));

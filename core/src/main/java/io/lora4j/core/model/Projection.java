@@ -28,6 +28,11 @@ public enum Projection {
         return "model.layers." + layer + "." + hfParent + "." + hfName + ".weight";
     }
 
+    /** e.g. {@code model.layers.3.self_attn.q_proj.bias}. */
+    public String hfBiasName(int layer) {
+        return "model.layers." + layer + "." + hfParent + "." + hfName + ".bias";
+    }
+
     /** e.g. {@code blk.3.attn_q.weight}. */
     public String ggufWeightName(int layer) {
         return "blk." + layer + "." + ggufName + ".weight";

@@ -26,14 +26,25 @@ public final class Rope {
      * s = θ^(−2/hd) applied by repeated multiplication), so logits match llama.cpp's to the last bits.
      */
     public static Rope forPositions(int start, int length, int headDim, float theta) {
+        return forPositions(start, length, headDim, theta, null);
+    }
+
+    /** The model's tables: its θ and, for Llama-3.1-style scaling, its per-frequency factors. */
+    public static Rope forPositions(int start, int length, LlamaConfig c) {
+        return forPositions(start, length, c.headDim(), c.ropeTheta(), c.ropeScaling());
+    }
+
+    /** As ggml: pair i turns by (p·s^i) / freqFactor[i] when {@code scaling} is given. */
+    public static Rope forPositions(int start, int length, int headDim, float theta, RopeScaling scaling) {
         int half = headDim / 2;
         float scale = (float) Math.pow(theta, -2.0 / headDim);
         float[] c = new float[length * half], s = new float[length * half];
         for (int t = 0; t < length; t++) {
             float angle = start + t;
             for (int i = 0; i < half; i++) {
-                c[t * half + i] = (float) Math.cos(angle);
-                s[t * half + i] = (float) Math.sin(angle);
+                float a = scaling == null ? angle : angle / scaling.factor(i);
+                c[t * half + i] = (float) Math.cos(a);
+                s[t * half + i] = (float) Math.sin(a);
                 angle *= scale;
             }
         }

@@ -1,6 +1,8 @@
 package io.lora4j.core.model;
 
 import java.io.IOException;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Where a loader gets the base weights from: float values of one tensor by its Hugging Face name,
@@ -13,6 +15,14 @@ public interface WeightSource {
 
     /** Whether a tensor exists (e.g. {@code lm_head.weight} is absent when embeddings are tied). */
     boolean contains(String hfName);
+
+    /**
+     * Every tensor the source holds, by Hugging Face name (a name with no Hugging Face equivalent as stored), so a
+     * loader can refuse tensors it would silently ignore; empty when the source cannot list them.
+     */
+    default Optional<Set<String>> tensorNames() {
+        return Optional.empty();
+    }
 
     /** A human-readable name of the source, used in error messages. */
     String describe();

@@ -14,6 +14,18 @@ public final class TinyModels {
         return new LlamaConfig(16, 24, layers, 4, 2, 4, 23, 64, 1e-5f, 10000f, tied);
     }
 
+    /**
+     * The tiny config with the family features: biases on {@code biases}, Llama-3.1 RoPE scaling (factors 1 … 8 over
+     * the two rotary pairs of hd 4, with a small original context so both the scaled and the smooth band occur)
+     * and a sliding window (0: none).
+     */
+    public static LlamaConfig familyConfig(int layers, boolean tied, java.util.Set<Projection> biases, boolean ropeScaling, int window) {
+        LlamaConfig c = config(layers, tied);
+        RopeScaling rs = ropeScaling ? RopeScaling.llama3(8f, 1f, 4f, 64, c.headDim(), c.ropeTheta()) : null;
+        return new LlamaConfig(c.dim(), c.hiddenDim(), layers, c.nHeads(), c.nKvHeads(), c.headDim(), c.vocabSize(), c.contextLength(),
+                c.rmsNormEps(), c.ropeTheta(), tied, Architecture.LLAMA, biases, rs, window);
+    }
+
     /** A source of random weights: Gaussian with std 0.3, norm weights around 1. */
     public static WeightSource randomSource(long seed) {
         SplittableRandom r = new SplittableRandom(seed);

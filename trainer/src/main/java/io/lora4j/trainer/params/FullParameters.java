@@ -38,6 +38,7 @@ public final class FullParameters implements TrainableParameters {
             LlamaWeights.Layer layer = w.layers().get(l);
             named.put("model.layers." + l + ".input_layernorm.weight", layer.attnNorm());
             for (Projection p : Projection.values()) named.put(p.hfWeightName(l), layer.w(p));
+            for (Projection p : Projection.values()) if (layer.b(p) != null) named.put(p.hfBiasName(l), layer.b(p)); // Qwen2 q/k/v biases train too
             named.put("model.layers." + l + ".post_attention_layernorm.weight", layer.ffnNorm());
         }
         named.put("model.norm.weight", w.outputNorm());
@@ -63,9 +64,13 @@ public final class FullParameters implements TrainableParameters {
         List<LlamaWeights.Layer> layers = new ArrayList<>();
         for (int l = 0; l < c.nLayers(); l++) {
             Map<Projection, INDArray> proj = new EnumMap<>(Projection.class);
-            for (Projection p : Projection.values()) proj.put(p, views.get(p.hfWeightName(l)));
+            Map<Projection, INDArray> bias = new EnumMap<>(Projection.class);
+            for (Projection p : Projection.values()) {
+                proj.put(p, views.get(p.hfWeightName(l)));
+                if (views.containsKey(p.hfBiasName(l))) bias.put(p, views.get(p.hfBiasName(l)));
+            }
             layers.add(new LlamaWeights.Layer(views.get("model.layers." + l + ".input_layernorm.weight"), proj,
-                    views.get("model.layers." + l + ".post_attention_layernorm.weight")));
+                    views.get("model.layers." + l + ".post_attention_layernorm.weight"), bias));
         }
         INDArray emb = views.get("model.embed_tokens.weight");
         LlamaWeights trainable = new LlamaWeights(emb, layers, views.get("model.norm.weight"),
