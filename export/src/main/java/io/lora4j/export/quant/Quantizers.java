@@ -58,6 +58,8 @@ public final class Quantizers {
         if (columnWeights == null) return forType(type);
         return switch (type) {
             case F32, F16, BF16, Q8_0 -> forType(type);
+            case Q4_0, Q4_1, Q5_0, Q5_1 -> WeightedLegacyQuantizers.forType(type, columnWeights);
+            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> WeightedKQuantizers.forType(type, columnWeights);
             case IQ4_NL -> Iq4Quantizer.nl(columnWeights);
             case IQ4_XS -> Iq4Quantizer.xs(columnWeights);
             default -> throw new IllegalArgumentException("lora4j cannot quantize to " + type + " with an importance matrix");

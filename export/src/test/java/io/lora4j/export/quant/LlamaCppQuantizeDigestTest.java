@@ -32,6 +32,16 @@ class LlamaCppQuantizeDigestTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({
+        "Q8_0, imat, 121856, e5fa89d3d984162d0fff75c133fc15c3464a381187227514da9bd718dd10030d",
+        "Q4_0, imat, 64512, 44805d9ceffde74e8910c4d8b5682f5d39f818502819f4dcfc385979cf97b7e7",
+        "Q4_1, imat, 71680, 544b8865d95b18f779a8520d35c9f5282376f18adadc03f521df598b56f4a356",
+        "Q5_0, imat, 78848, 736d68ddd5afeffff43a4a0da817c8c8a7e116e5207f4a2ea8ca702f5db75fe0",
+        "Q5_1, imat, 86016, f968366d0a7578f2f1788bdbc962cf3dbb3cfa8922787ab1f63b3fce18a66331",
+        "Q2_K, imat, 37632, 069ed42165c1a3948cd2e02c0c74e9d06eb2d4e8a871ace123e8b6dcec0793d5",
+        "Q3_K, imat, 49280, ac3ce9df153a7356abd9d43ffa338dec4524711f9e5ab900d121dc5e5d1f68be",
+        "Q4_K, imat, 64512, edb11a1309e53609da1faa1779b315768d31b6c4a49e14a91f52b8010725b10b",
+        "Q5_K, imat, 78848, 063fcec3ec7951d5eaa1e7568087155cf56b2b3bce96e4757ea19241efacdf3c",
+        "Q6_K, imat, 94080, 3e91fdd8bb7fb03975f8d15a14fafe8c0d38624bd642a6ab620be9cd85e23703",
         "IQ4_NL, plain, 64512, 092da010ae7c7aa4f2b715f8e0e67b18e509727ab72f4618cf760b8de40a908c",
         "IQ4_NL, imat, 64512, a8a3168ba947ecd668781be9907bfddda71e805386198f4feb7a328694dccec4",
         "IQ4_XS, plain, 60928, 86756dff65cb6519cdc2a437f8e5e68fda5150ce58e01c0e163a783b4d23fb86",
