@@ -35,7 +35,7 @@ public final class GgufQuantizer {
             });
             w.put("general.quantization_version", GgufValue.uint32(2));
             w.put("general.file_type", GgufValue.uint32(preset.ftype));
-            if (imatrix != null) putImatrixMetadata(w, imatrix, imatrixName);
+            if (imatrix != null) imatrix.putMetadata(w, imatrixName);
             int layers = (int) f.metadata().getInteger("llama.block_count", 0);
             int heads = (int) f.metadata().getInteger("llama.attention.head_count", 1);
             int kvHeads = (int) f.metadata().getInteger("llama.attention.head_count_kv", heads);
@@ -75,15 +75,6 @@ public final class GgufQuantizer {
             all.put(Quantizers.quantize(part, per / rowLen, rowLen, type, threads, java.util.Arrays.copyOfRange(qw, s * rowLen, (s + 1) * rowLen)));
         }
         return all.flip();
-    }
-
-    /** The keys llama-quantize adds (as overrides) when it is given an imatrix. */
-    private static void putImatrixMetadata(GgufWriter w, ImportanceMatrix m, String name) {
-        String file = name == null ? "" : name;
-        w.put("quantize.imatrix.file", GgufValue.string(file.length() > 127 ? file.substring(0, 127) : file));
-        if (!m.dataset().isEmpty()) w.put("quantize.imatrix.dataset", GgufValue.string(m.dataset().length() > 127 ? m.dataset().substring(0, 127) : m.dataset()));
-        w.put("quantize.imatrix.entries_count", GgufValue.int32(m.entries().size()));
-        if (m.chunks() > 0) w.put("quantize.imatrix.chunks_count", GgufValue.int32(m.chunks()));
     }
 
     /** llama-quantize's order: non-layer tensors first, then by layer number, then by name. */

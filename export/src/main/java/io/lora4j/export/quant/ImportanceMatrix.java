@@ -1,5 +1,7 @@
 package io.lora4j.export.quant;
 
+import io.lora4j.core.gguf.GgufValue;
+import io.lora4j.core.gguf.GgufWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -98,5 +100,20 @@ public final class ImportanceMatrix {
         if (w.length == expected) return w;
         if (name.equals("token_embd.weight")) return null;
         throw new IllegalArgumentException("imatrix entry '" + name + "' has " + w.length + " values but the tensor needs " + expected + " (ne[0]·ne[2])");
+    }
+
+    /**
+     * The keys llama-quantize adds to a file quantized with an imatrix: quantize.imatrix.file ({@code fileName}, as
+     * given on its command line), .dataset, .entries_count and .chunks_count (strings cut at 127 bytes, as it does).
+     */
+    public void putMetadata(GgufWriter w, String fileName) {
+        w.put("quantize.imatrix.file", GgufValue.string(cut(fileName == null ? "" : fileName)));
+        if (!dataset.isEmpty()) w.put("quantize.imatrix.dataset", GgufValue.string(cut(dataset)));
+        w.put("quantize.imatrix.entries_count", GgufValue.int32(weights.size()));
+        if (chunks > 0) w.put("quantize.imatrix.chunks_count", GgufValue.int32(chunks));
+    }
+
+    private static String cut(String s) {
+        return s.length() > 127 ? s.substring(0, 127) : s;
     }
 }
