@@ -26,7 +26,7 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--adapter", description = "PEFT adapter directory or llama.cpp LoRA GGUF (omit to convert the base alone)")
     Path adapter;
 
-    @Option(names = "--type", split = ",", defaultValue = "Q8_0", description = "Comma-separated: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K_S, Q3_K_M, Q3_K_L, Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K")
+    @Option(names = "--type", split = ",", defaultValue = "Q8_0", description = "Comma-separated: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K_S, Q3_K_M, Q3_K_L, Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K, IQ4_NL, IQ4_XS")
     List<String> types;
 
     @Option(names = "--adapter-gguf", description = "Also write the adapter itself as a llama.cpp LoRA GGUF (adapter.gguf)")
@@ -50,6 +50,9 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "Quantization threads (default: all cores)")
     int threads;
 
+    @Option(names = "--imatrix", paramLabel = "FILE", description = "Importance matrix from llama-imatrix (.dat), used as llama-quantize --imatrix does")
+    Path imatrix;
+
     @Override
     public Integer call() throws Exception {
         List<QuantPreset> presets = new ArrayList<>();
@@ -62,7 +65,7 @@ final class ExportCommand implements Callable<Integer> {
                 "Below is an instruction that describes a task. Write a response that appropriately completes the request.");
         for (String t : texts) if (!t.isBlank()) eval.add(Arrays.copyOf(tok.encode(t, true), Math.min(256, tok.encode(t, true).length)));
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        List<Exporter.Row> rows = Exporter.export(b, a, out, new Exporter.Options(presets, adapterGguf, hf, force, eval, n), System.out);
+        List<Exporter.Row> rows = Exporter.export(b, a, out, new Exporter.Options(presets, adapterGguf, hf, force, eval, null, n, imatrix), System.out);
         if (report) System.out.print(Exporter.table(rows));
         return 0;
     }

@@ -424,6 +424,7 @@ public final class PrepareJob {
         long k = cfg.valSize().longValue();
         if (k > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("data.val_size = " + k + ": too large a count; give a fraction");
         List<OrderKey> first = smallest.apply((int) k + 1);
+        if (first.isEmpty()) return e -> false; // nothing kept: the summary fails with the reject reasons
         if (first.size() <= k) {
             throw new IllegalArgumentException("data.val_size = " + k + " but only " + first.size() + " examples were kept: nothing would be left to train on");
         }

@@ -8,6 +8,7 @@ import io.lora4j.core.model.LlamaModel;
 import io.lora4j.core.model.LlamaWeights;
 import io.lora4j.core.safetensors.SafetensorsDType;
 import io.lora4j.core.tokenizer.Tokenizer;
+import io.lora4j.export.quant.ImportanceMatrix;
 import io.lora4j.export.quant.QuantPreset;
 import io.lora4j.lora.LoraAdapter;
 import io.lora4j.lora.LoraMerge;
@@ -29,10 +30,19 @@ public final class Exporter {
      * @param evalLabels null (perplexity over every token of {@code evalSequences}) or one label array per sequence,
      *                   -100 where the token is not scored (the prompt of an instruction example)
      */
+    /**
+     * @param imatrix null, or a llama-imatrix .dat file: the quantized files are then weighted by it as
+     *                llama-quantize --imatrix does
+     */
     public record Options(List<QuantPreset> types, boolean adapterGguf, boolean hf, boolean force, List<int[]> evalSequences, List<int[]> evalLabels,
-                          int threads) {
+                          int threads, Path imatrix) {
+        public Options(List<QuantPreset> types, boolean adapterGguf, boolean hf, boolean force, List<int[]> evalSequences, List<int[]> evalLabels,
+                       int threads) {
+            this(types, adapterGguf, hf, force, evalSequences, evalLabels, threads, null);
+        }
+
         public Options(List<QuantPreset> types, boolean adapterGguf, boolean hf, boolean force, List<int[]> evalSequences, int threads) {
-            this(types, adapterGguf, hf, force, evalSequences, null, threads);
+            this(types, adapterGguf, hf, force, evalSequences, null, threads, null);
         }
     }
 
@@ -55,10 +65,12 @@ public final class Exporter {
         LlamaModel baseModel = new LlamaModel(base.config(), base.weights());
         LlamaModel unmerged = adapter == null ? baseModel : adapter.attach(baseModel);
         int[][] prompts = o.evalSequences().stream().limit(4).map(s -> java.util.Arrays.copyOf(s, Math.min(s.length, 64))).toArray(int[][]::new);
+        ImportanceMatrix imatrix = o.imatrix() == null ? null : ImportanceMatrix.read(o.imatrix());
         List<Row> rows = new ArrayList<>();
         for (QuantPreset p : o.types()) {
             Path file = outDir.resolve("model." + p.name() + ".gguf");
-            LlamaGgufWriter.write(file, base.name(), base.config(), merged, tok.model(), p, o.threads());
+            LlamaGgufWriter.write(file, base.name(), base.config(), merged, tok.model(), p, o.threads(), imatrix,
+                    o.imatrix() == null ? null : o.imatrix().toString());
             LlamaModel written;
             try (GgufFile f = GgufFile.open(file)) {
                 GgufCheckpoint c = GgufCheckpoint.of(f);

@@ -9,6 +9,7 @@ import io.lora4j.core.model.LlamaWeights;
 import io.lora4j.core.model.Projection;
 import io.lora4j.core.model.QkPermutation;
 import io.lora4j.core.tokenizer.TokenizerModel;
+import io.lora4j.export.quant.ImportanceMatrix;
 import io.lora4j.export.quant.LayerCounts;
 import io.lora4j.export.quant.QuantPreset;
 import io.lora4j.export.quant.Quantizers;
@@ -30,6 +31,12 @@ public final class LlamaGgufWriter {
     private LlamaGgufWriter() {}
 
     public static void write(Path out, String name, LlamaConfig c, LlamaWeights w, TokenizerModel tok, QuantPreset preset, int threads) throws IOException {
+        write(out, name, c, w, tok, preset, threads, null, null);
+    }
+
+    /** As above, quantizing with an importance matrix as llama-quantize --imatrix does ({@code imatrix} null: none). */
+    public static void write(Path out, String name, LlamaConfig c, LlamaWeights w, TokenizerModel tok, QuantPreset preset, int threads,
+                             ImportanceMatrix imatrix, String imatrixName) throws IOException {
         GgufWriter g = new GgufWriter();
         String arch = c.architecture().ggufArch; // qwen2 keeps its own keys; llama and mistral are llama
         String k = arch + ".";
@@ -38,6 +45,7 @@ public final class LlamaGgufWriter {
         g.put("general.name", GgufValue.string(name));
         g.put("general.quantization_version", GgufValue.uint32(2));
         g.put("general.file_type", GgufValue.uint32(preset.ftype));
+        if (imatrix != null) imatrix.putMetadata(g, imatrixName);
         g.put(k + "context_length", GgufValue.uint32(c.contextLength()));
         g.put(k + "embedding_length", GgufValue.uint32(c.dim()));
         g.put(k + "block_count", GgufValue.uint32(c.nLayers()));
@@ -80,16 +88,17 @@ public final class LlamaGgufWriter {
         if (c.ropeScaling() != null) { // Llama-3.1 scaling: llama.cpp reads per-frequency divisors from this tensor
             tensors.add(0, new Named(GgufCheckpoint.ROPE_FREQS, Nd4j.createFromArray(c.ropeScaling().freqFactors()), 0));
         }
-        LayerCounts counters = LayerCounts.of(tensors.stream().map(Named::name).toList(), c.nLayers(), c.nHeads(), c.nKvHeads());
+        LayerCounts counters = LayerCounts.of(tensors.stream().map(Named::name).toList(), c.nLayers(), c.nHeads(), c.nKvHeads()).withImatrix(imatrix != null);
         for (Named t : tensors) {
             long[] shape = t.values.shape();
             long[] ne = shape.length == 1 ? new long[] {shape[0]} : new long[] {shape[1], shape[0]};
             GgmlType type = preset.typeFor(t.name, ne, counters);
             GgmlType target = type == null ? GgmlType.F32 : type;
+            float[] qw = imatrix == null || type == null ? null : imatrix.forTensor(t.name, ne);
             g.addTensor(t.name, ne, target, () -> {
                 float[] v = t.values.castTo(DataType.FLOAT).dup('c').data().asFloat();
                 if (t.permuteHeads > 0) v = QkPermutation.toGguf(v, t.permuteHeads, shape.length == 1 ? 1 : (int) ne[0]);
-                return Quantizers.quantize(v, (int) (v.length / ne[0]), (int) ne[0], target, threads);
+                return Quantizers.quantize(v, (int) (v.length / ne[0]), (int) ne[0], target, threads, qw);
             });
         }
         g.write(out);

@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Turns stored ggml tensor bytes into floats (REFERENCE.md B.4–B.10 for the block layouts), with ggml's
+ * Turns stored ggml tensor bytes into floats (REFERENCE.md B.4–B.10 for the block layouts; {@link NonLinearBlocks} for IQ4_NL/IQ4_XS), with ggml's
  * dequantize_row_* arithmetic (same float operations in the same order, so the same floats).
  */
 public final class GgmlDequantizer {
@@ -16,7 +16,7 @@ public final class GgmlDequantizer {
     /** Whether {@link #dequantize} knows this type. */
     public static boolean supports(GgmlType type) {
         return switch (type) {
-            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> true;
+            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS -> true;
             default -> false;
         };
     }
@@ -82,6 +82,8 @@ public final class GgmlDequantizer {
                 case Q4_K -> KBlocks.q45K(b, at, y, yo, false);
                 case Q5_K -> KBlocks.q45K(b, at, y, yo, true);
                 case Q6_K -> KBlocks.q6K(b, at, y, yo);
+                case IQ4_NL -> NonLinearBlocks.iq4Nl(b, at, y, yo);
+                case IQ4_XS -> NonLinearBlocks.iq4Xs(b, at, y, yo);
                 default -> throw new AssertionError(type);
             }
         }

@@ -18,7 +18,7 @@ class GgmlDequantizerTest {
     private record Block(byte[] bytes, float[] values) {}
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"})
     void handPackedBlocksDequantizeToTheirFormula(GgmlType type) {
         SplittableRandom r = new SplittableRandom(type.id);
         int blocks = 5;
@@ -164,6 +164,26 @@ class GgmlDequantizerTest {
                     b[128 + 32 * h + l] |= (byte) ((q >> 4) << (2 * k));
                     int sub = 8 * h + 2 * k + l / 16;
                     y[e] = d * b[192 + sub] * (q - 32);
+                }
+            }
+            case IQ4_NL, IQ4_XS -> {
+                // ggml's kvalues_iq4nl, written out here independently of the dequantizer's table
+                int[] levels = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+                boolean xs = type == GgmlType.IQ4_XS;
+                float d = putHalf(b, 0, r);
+                int[] ls = new int[8];
+                for (int s = 0; xs && s < 8; s++) {
+                    ls[s] = r.nextInt(64);
+                    b[4 + s / 2] |= (byte) ((ls[s] & 0xF) << (s % 2 == 0 ? 0 : 4));
+                    int h = (ls[s] >> 4) << (2 * s); // scales_h: a little-endian u16 at byte 2
+                    b[2] |= (byte) h;
+                    b[3] |= (byte) (h >> 8);
+                }
+                int qs = xs ? 8 : 2;
+                for (int e = 0; e < type.blockSize; e++) {
+                    int q = r.nextInt(16), s = e / 32, within = e % 32;
+                    b[qs + 16 * s + within % 16] |= (byte) (q << (within < 16 ? 0 : 4));
+                    y[e] = xs ? d * (ls[s] - 32) * levels[q] : d * levels[q];
                 }
             }
             default -> throw new AssertionError(type);

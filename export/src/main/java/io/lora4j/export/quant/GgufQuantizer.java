@@ -20,18 +20,27 @@ public final class GgufQuantizer {
     private GgufQuantizer() {}
 
     public static void quantize(Path in, Path out, QuantPreset preset, int threads) throws IOException {
+        quantize(in, out, preset, threads, null, null);
+    }
+
+    /**
+     * As llama-quantize --imatrix: {@code imatrix} (null: none) weighs each tensor it has an entry for, changes a few
+     * type choices, and is recorded as quantize.imatrix.* metadata ({@code imatrixName}: the file name recorded).
+     */
+    public static void quantize(Path in, Path out, QuantPreset preset, int threads, ImportanceMatrix imatrix, String imatrixName) throws IOException {
         try (GgufFile f = GgufFile.open(in)) {
             GgufWriter w = new GgufWriter();
             f.metadata().asMap().forEach((k, v) -> {
-                if (!k.equals("general.file_type") && !k.equals("general.quantization_version") && !k.equals("general.alignment")) w.put(k, v);
+                if (!k.equals("general.file_type") && !k.equals("general.quantization_version") && !k.equals("general.alignment") && !k.startsWith("quantize.imatrix.")) w.put(k, v);
             });
             w.put("general.quantization_version", GgufValue.uint32(2));
             w.put("general.file_type", GgufValue.uint32(preset.ftype));
+            if (imatrix != null) imatrix.putMetadata(w, imatrixName);
             int layers = (int) f.metadata().getInteger("llama.block_count", 0);
             int heads = (int) f.metadata().getInteger("llama.attention.head_count", 1);
             int kvHeads = (int) f.metadata().getInteger("llama.attention.head_count_kv", heads);
             List<GgufTensorInfo> order = sorted(f.tensors());
-            LayerCounts c = LayerCounts.of(order.stream().map(GgufTensorInfo::name).toList(), layers, heads, kvHeads);
+            LayerCounts c = LayerCounts.of(order.stream().map(GgufTensorInfo::name).toList(), layers, heads, kvHeads).withImatrix(imatrix != null);
             for (GgufTensorInfo t : order) {
                 GgmlType target = preset.typeFor(t.name(), t.ne(), c);
                 if (target == null || target == t.type()) {
@@ -42,11 +51,30 @@ public final class GgufQuantizer {
                     throw new IOException(in + ": tensor '" + t.name() + "' is already " + t.type() + "; re-quantizing a quantized model compounds the error (start from F32/F16)");
                 }
                 float[] values = f.readFloats(t);
-                int rowLen = (int) t.ne()[0];
-                w.addTensor(t.name(), t.ne(), target, Quantizers.quantize(values, values.length / rowLen, rowLen, target, threads));
+                float[] qw;
+                try {
+                    qw = imatrix == null ? null : imatrix.forTensor(t.name(), t.ne());
+                } catch (IllegalArgumentException e) {
+                    throw new IOException(in + ": " + e.getMessage(), e);
+                }
+                w.addTensor(t.name(), t.ne(), target, quantizeTensor(values, t.ne(), target, threads, qw));
             }
             w.write(out);
         }
+    }
+
+    /** Quantizes one tensor; with weights of ne[0]·ne[2] values, each ne[2] slice (expert) gets its own ne[0] weights. */
+    static java.nio.ByteBuffer quantizeTensor(float[] values, long[] ne, GgmlType type, int threads, float[] qw) {
+        int rowLen = (int) ne[0];
+        int slices = ne.length > 2 && qw != null ? (int) ne[2] : 1;
+        if (slices == 1) return Quantizers.quantize(values, values.length / rowLen, rowLen, type, threads, qw);
+        int per = values.length / slices;
+        java.nio.ByteBuffer all = java.nio.ByteBuffer.allocate((int) (type.rowBytes(rowLen) * (values.length / rowLen))).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int s = 0; s < slices; s++) {
+            float[] part = java.util.Arrays.copyOfRange(values, s * per, (s + 1) * per);
+            all.put(Quantizers.quantize(part, per / rowLen, rowLen, type, threads, java.util.Arrays.copyOfRange(qw, s * rowLen, (s + 1) * rowLen)));
+        }
+        return all.flip();
     }
 
     /** llama-quantize's order: non-layer tensors first, then by layer number, then by name. */

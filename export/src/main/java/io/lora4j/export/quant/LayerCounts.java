@@ -11,9 +11,11 @@ import java.util.Collection;
 public final class LayerCounts {
     final int nLayer, nHead, nHeadKv, nAttnV;
     final boolean hasOutput;
+    /** llama-quantize's has_imatrix: it changes a few ffn_down choices (IQ4_NL/IQ4_XS, Q4_0/Q5_0). */
+    boolean hasImatrix;
     int iAttnV, iFfnDown;
 
-    /** nAttnV: the number of tensors whose name contains "attn_v.weight" (n_layer for a llama model). */
+    /** nAttnV: the number of tensors whose name contains "attn_v.weight" or "attn_qkv.weight" (n_layer for a llama model). */
     public LayerCounts(int nLayer, int nHead, int nHeadKv, int nAttnV, boolean hasOutput) {
         if (nLayer < 0 || nHead < 1 || nHeadKv < 1 || nAttnV < 0) {
             throw new IllegalArgumentException("bad model counts: n_layer " + nLayer + ", n_head " + nHead + ", n_head_kv " + nHeadKv + ", attn_v tensors " + nAttnV);
@@ -30,10 +32,16 @@ public final class LayerCounts {
         int attnV = 0;
         boolean output = false;
         for (String n : tensorNames) {
-            if (n.contains("attn_v.weight")) attnV++;
+            if (n.contains("attn_v.weight") || n.contains("attn_qkv.weight") || n.contains("attn_kv_b.weight")) attnV++;
             if (n.equals("output.weight")) output = true;
         }
         return new LayerCounts(nLayer, nHead, nHeadKv, attnV, output);
+    }
+
+    /** Marks that the file is quantized with an importance matrix (llama-quantize --imatrix); returns this. */
+    public LayerCounts withImatrix(boolean on) {
+        hasImatrix = on;
+        return this;
     }
 
     /** hparams.n_gqa(): query heads per KV head. */

@@ -21,7 +21,7 @@ public final class Quantizers {
     /** The types lora4j can write. */
     public static boolean supports(GgmlType type) {
         return switch (type) {
-            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> true;
+            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS -> true;
             default -> false;
         };
     }
@@ -42,8 +42,27 @@ public final class Quantizers {
             case Q4_K -> Q45KQuantizer.q4K();
             case Q5_K -> Q45KQuantizer.q5K();
             case Q6_K -> new Q6KQuantizer();
+            case IQ4_NL -> Iq4Quantizer.nl(null);
+            case IQ4_XS -> Iq4Quantizer.xs(null);
             default -> throw new IllegalArgumentException("lora4j cannot quantize to " + type
-                    + " (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K)");
+                    + " (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS)");
+        };
+    }
+
+    /**
+     * A fresh quantizer that uses an importance matrix as llama-quantize --imatrix does: {@code columnWeights}
+     * holds one weight per column (rows must be that long). Null, and the types that ignore the matrix in
+     * llama.cpp (the float types, Q8_0), give {@link #forType(GgmlType)}'s quantizer.
+     */
+    public static Quantizer forType(GgmlType type, float[] columnWeights) {
+        if (columnWeights == null) return forType(type);
+        return switch (type) {
+            case F32, F16, BF16, Q8_0 -> forType(type);
+            case Q4_0, Q4_1, Q5_0, Q5_1 -> WeightedLegacyQuantizers.forType(type, columnWeights);
+            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> WeightedKQuantizers.forType(type, columnWeights);
+            case IQ4_NL -> Iq4Quantizer.nl(columnWeights);
+            case IQ4_XS -> Iq4Quantizer.xs(columnWeights);
+            default -> throw new IllegalArgumentException("lora4j cannot quantize to " + type + " with an importance matrix");
         };
     }
 
@@ -52,6 +71,14 @@ public final class Quantizers {
      * buffer of {@code nRows · type.rowBytes(rowLen)} bytes, using up to {@code threads} threads.
      */
     public static ByteBuffer quantize(float[] data, int nRows, int rowLen, GgmlType type, int threads) {
+        return quantize(data, nRows, rowLen, type, threads, null);
+    }
+
+    /** As {@link #quantize(float[], int, int, GgmlType, int)}, with one importance weight per column (or null). */
+    public static ByteBuffer quantize(float[] data, int nRows, int rowLen, GgmlType type, int threads, float[] columnWeights) {
+        if (columnWeights != null && columnWeights.length != rowLen) {
+            throw new IllegalArgumentException(type + ": the importance matrix has " + columnWeights.length + " weights for rows of " + rowLen + " values");
+        }
         if (nRows < 0 || rowLen < 0 || (long) nRows * rowLen != data.length) {
             throw new IllegalArgumentException(nRows + " rows of " + rowLen + " values do not match an array of " + data.length);
         }
@@ -64,14 +91,14 @@ public final class Quantizers {
         byte[] out = new byte[(int) total];
         int t = Math.max(1, Math.min(threads, nRows));
         if (t == 1) {
-            quantizeRows(data, rowLen, type, out, 0, nRows);
+            quantizeRows(data, rowLen, type, columnWeights, out, 0, nRows);
         } else {
-            runParallel(data, rowLen, type, out, nRows, t);
+            runParallel(data, rowLen, type, columnWeights, out, nRows, t);
         }
         return ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    private static void runParallel(float[] data, int rowLen, GgmlType type, byte[] out, int nRows, int t) {
+    private static void runParallel(float[] data, int rowLen, GgmlType type, float[] columnWeights, byte[] out, int nRows, int t) {
         ExecutorService pool = Executors.newFixedThreadPool(t, r -> {
             Thread th = new Thread(r, "lora4j-quantize");
             th.setDaemon(true);
@@ -81,7 +108,7 @@ public final class Quantizers {
             List<Future<?>> parts = new ArrayList<>(t);
             for (int k = 0; k < t; k++) {
                 int from = (int) ((long) nRows * k / t), to = (int) ((long) nRows * (k + 1) / t);
-                parts.add(pool.submit(() -> quantizeRows(data, rowLen, type, out, from, to)));
+                parts.add(pool.submit(() -> quantizeRows(data, rowLen, type, columnWeights, out, from, to)));
             }
             for (Future<?> f : parts) f.get();
         } catch (InterruptedException e) {
@@ -96,8 +123,8 @@ public final class Quantizers {
         }
     }
 
-    private static void quantizeRows(float[] data, int rowLen, GgmlType type, byte[] out, int from, int to) {
-        Quantizer q = forType(type);
+    private static void quantizeRows(float[] data, int rowLen, GgmlType type, float[] columnWeights, byte[] out, int from, int to) {
+        Quantizer q = forType(type, columnWeights);
         int rowBytes = (int) type.rowBytes(rowLen);
         ByteBuffer dst = ByteBuffer.wrap(out, from * rowBytes, (to - from) * rowBytes);
         for (int r = from; r < to; r++) q.quantizeRow(data, r * rowLen, rowLen, dst);

@@ -156,8 +156,10 @@ class QuantPresetTest {
         assertEquals(Q6_K, t.get("blk.2.ffn_down.weight"), "layer 2 of 6 is");
         assertEquals(GgmlType.Q8_0, t.get("blk.5.attn_v.weight"), "use_more_bits (last layer) Q6_K falls back to Q8_0");
         assertEquals(GgmlType.Q5_0, t.get("blk.0.attn_v.weight"), "n = 6: layer 0 is not in the first eighth (6/8 = 0)");
-        assertEquals(GgmlType.Q4_0, QuantPreset.fallback(GgmlType.Q2_K, 288));
-        assertEquals(GgmlType.Q4_0, QuantPreset.fallback(GgmlType.Q3_K, 288));
+        assertEquals(GgmlType.IQ4_NL, QuantPreset.fallback(GgmlType.Q2_K, 288), "llama.cpp c392e5094: IQ4_NL, not Q4_0");
+        assertEquals(GgmlType.IQ4_NL, QuantPreset.fallback(GgmlType.Q3_K, 288));
+        assertEquals(GgmlType.IQ4_NL, QuantPreset.fallback(GgmlType.IQ4_XS, 1408));
+        assertEquals(GgmlType.F16, QuantPreset.fallback(GgmlType.IQ4_XS, 100));
         assertEquals(GgmlType.Q5_1, QuantPreset.fallback(GgmlType.Q5_K, 288));
         assertEquals(GgmlType.F16, QuantPreset.fallback(GgmlType.Q4_K, 100));
         assertEquals(GgmlType.F16, QuantPreset.fallback(GgmlType.Q8_0, 172), "where llama-quantize stops, lora4j writes F16");
@@ -176,6 +178,30 @@ class QuantPresetTest {
     void ftypeIdsAreLlamaCpps() {
         List<Integer> ids = new ArrayList<>();
         for (QuantPreset p : QuantPreset.values()) ids.add(p.ftype);
-        assertEquals(List.of(0, 1, 32, 2, 3, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18), ids);
+        assertEquals(List.of(0, 1, 32, 2, 3, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 25, 30), ids);
+    }
+
+    @Test
+    void anImportanceMatrixChangesTheFirstFfnDownLayers() {
+        Map<String, long[]> model = llama(16, 4096, 11008, false);
+        for (QuantPreset p : List.of(QuantPreset.IQ4_NL, QuantPreset.IQ4_XS)) {
+            Map<String, GgmlType> plain = types(p, model, 16, 32, 8);
+            assertEquals(range(0, 2), layersWith(plain, "ffn_down", Q5_K), p + " without an imatrix: the first eighth gets Q5_K");
+            assertEquals(range(0, 16), layersWith(plain, "attn_v", Q5_K), p + ": n_gqa 4 gives attn_v Q5_K");
+            LayerCounts c = LayerCounts.of(model.keySet(), 16, 32, 8).withImatrix(true);
+            model.forEach((name, ne) -> {
+                if (name.contains("ffn_down")) assertEquals(p.defaultType, p.typeFor(name, ne, c), name + " with an imatrix");
+                else p.typeFor(name, ne, c);
+            });
+        }
+        for (QuantPreset p : List.of(QuantPreset.Q4_0, QuantPreset.Q5_0)) {
+            GgmlType bumped = p == QuantPreset.Q4_0 ? GgmlType.Q4_1 : GgmlType.Q5_1;
+            assertTrue(layersWith(types(p, model, 16, 32, 8), "ffn_down", bumped).isEmpty(), p + " without an imatrix");
+            LayerCounts c = LayerCounts.of(model.keySet(), 16, 32, 8).withImatrix(true);
+            Map<String, GgmlType> t = new LinkedHashMap<>();
+            model.forEach((name, ne) -> t.put(name, p.typeFor(name, ne, c)));
+            assertEquals(range(0, 2), layersWith(t, "ffn_down", bumped), p + " with an imatrix");
+            assertEquals(range(2, 16), layersWith(t, "ffn_down", p.defaultType));
+        }
     }
 }
