@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code lora4j bench WHAT}: measured speed tables (tokenize, train, quantize). */
-@Command(name = "bench", description = "Benchmarks that print tables: tokenize, train, quantize.")
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print tables: tokenize (MB/s per tokenizer), train (tokens/s vs the gemm peak; --workers N for the gang), "
+        + "quantize (MB/s per ggml type vs ggml's C), allreduce (ring vs a socket copy), prepare (Spark vs a plain loop).")
 final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "tokenize | train | quantize | allreduce | prepare") String what;
 

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
  * {@code lora4j demo} = {@code lora4j run configs/demo.yaml}: everything from nothing on a laptop (see the config's
  * comments). The options are shortcuts for {@code --set} overrides of that file.
  */
-@Command(name = "demo", description = "run configs/demo.yaml: build a tiny base model, fine-tune it on a generated instruction set, compare answers, export GGUF.")
+@Command(name = "demo", mixinStandardHelpOptions = true, description = "run configs/demo.yaml: build a tiny base model, fine-tune it on a generated instruction set, compare answers, export GGUF.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--config", description = "Demo config (default: configs/demo.yaml here or beside the lora4j installation)") Path config;
     @Option(names = "--pretrain-steps", description = "Pretraining steps of the base model (demo.pretrain_steps)") Integer pretrainSteps;

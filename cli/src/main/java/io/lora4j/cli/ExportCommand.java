@@ -18,7 +18,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code lora4j export}: merge an adapter into its base and write GGUF files (and optionally a LoRA GGUF and an HF directory). */
-@Command(name = "export", description = "Merge an adapter into the base and write quantized GGUF files, a llama.cpp LoRA GGUF and/or a merged HF directory.")
+@Command(name = "export", mixinStandardHelpOptions = true, description = "Merge an adapter into the base and write quantized GGUF files, a llama.cpp LoRA GGUF and/or a merged HF directory.")
 final class ExportCommand implements Callable<Integer> {
     @Mixin
     ModelOptions base;

@@ -13,7 +13,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code lora4j generate}: continue a prompt (greedy at temperature 0) with a KV cache. */
-@Command(name = "generate", description = "Continue a prompt with the model (greedy when --temperature is 0).")
+@Command(name = "generate", mixinStandardHelpOptions = true, description = "Continue a prompt with the model (greedy when --temperature is 0).")
 final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
@@ -46,8 +46,19 @@ final class GenerateCommand implements Callable<Integer> {
         LlamaModel model = new LlamaModel(base.config(), base.weights());
         if (adapter != null) model = AdapterLoader.load(adapter, base.config(), 1f).attach(model);
         int[] ids = tok.encode(prompt, true);
+        if (ids.length >= base.config().contextLength()) {
+            throw new IllegalArgumentException("the prompt has " + ids.length + " tokens, no fewer than the model's context length " + base.config().contextLength()
+                    + ": nothing could be generated; shorten it");
+        }
         Generator.Output output = Generator.generateWithMargins(model, ids, maxTokens, new Sampler(temperature, topP, seed), tok.eosId());
         int[] gen = output.ids();
+        int context = base.config().contextLength();
+        boolean sawEos = output.margins().length > gen.length; // the EOS step has a margin but no id
+        boolean hitContext = !sawEos && gen.length < maxTokens;
+        if (hitContext) {
+            System.err.printf("generate: stopped after %d new tokens at the model's context length (%d tokens, prompt %d), not at EOS or --max-tokens %d%n",
+                    gen.length, context, ids.length, maxTokens);
+        }
         int[] all = new int[ids.length + gen.length];
         System.arraycopy(ids, 0, all, 0, ids.length);
         System.arraycopy(gen, 0, all, ids.length, gen.length);
@@ -60,6 +71,7 @@ final class GenerateCommand implements Callable<Integer> {
             var m = node.putArray("margins"); // best − second-best logit at each step (the EOS step included)
             for (float f : output.margins()) m.add(f);
             node.put("text", tok.decode(all));
+            node.put("stop", sawEos ? "eos" : hitContext ? "context_length" : "max_tokens");
             System.out.println(node);
         } else {
             System.out.println(tok.decode(all));

@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code lora4j inspect FILE}: what a GGUF, safetensors file or model directory holds. */
-@Command(name = "inspect", description = "Show architecture, dimensions, tensors and tokenizer of a GGUF, safetensors file or HF directory.")
+@Command(name = "inspect", mixinStandardHelpOptions = true, description = "Show architecture, dimensions, tensors and tokenizer of a GGUF, safetensors file or HF directory.")
 final class InspectCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "GGUF file, .safetensors file, Hugging Face directory or llama2.c .bin")
     Path file;
@@ -45,6 +45,9 @@ final class InspectCommand implements Callable<Integer> {
                 for (SafetensorsTensor t : f.tensors()) if (allTensors || shown++ < 24) out.println("  " + t);
             }
         } else if (Files.isDirectory(file)) {
+            if (!Files.exists(file.resolve("config.json"))) {
+                throw new IllegalArgumentException(file + ": is a directory without config.json, expected a model file or a Hugging Face model directory");
+            }
             LlamaConfig c = HfCheckpoint.readConfig(file.resolve("config.json"));
             out.println(file + ": Hugging Face LLaMA directory");
             printConfig(out, c);

@@ -14,7 +14,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code lora4j logits}: float32 logits for token lines, in the format of llama.cpp's reference files. */
-@Command(name = "logits", description = "For each line of token ids, evaluated from position 0, append one float32 LE row of logits per position to OUT.")
+@Command(name = "logits", mixinStandardHelpOptions = true, description = "For each line of token ids, evaluated from position 0, append one float32 LE row of logits per position to OUT.")
 final class LogitsCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;

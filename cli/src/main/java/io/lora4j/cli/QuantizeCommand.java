@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code lora4j quantize IN OUT TYPE}: like llama-quantize, with ggml's reference quantizers. */
-@Command(name = "quantize", description = "Re-write an F32/F16 GGUF with llama-quantize's type mixing (bit-exact with llama.cpp's reference quantizers).")
+@Command(name = "quantize", mixinStandardHelpOptions = true, description = "Re-write an F32/F16 GGUF with llama-quantize's type mixing (bit-exact with llama.cpp's reference quantizers).")
 final class QuantizeCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Input GGUF (F32/F16/BF16)") Path in;
     @Parameters(index = "1", description = "Output GGUF") Path out;
@@ -24,6 +24,8 @@ final class QuantizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         QuantPreset p = QuantPreset.parse(type);
+        if (Files.isDirectory(in)) throw new IllegalArgumentException(in + ": is a directory, expected a GGUF file");
+        if (Files.isDirectory(out)) throw new IllegalArgumentException(out + ": is a directory, expected the output GGUF file's path");
         if (Files.exists(out) && !force) throw new IllegalArgumentException(out + ": already exists (use --force to overwrite)");
         GgufQuantizer.quantize(in, out, p, threads > 0 ? threads : Runtime.getRuntime().availableProcessors(),
                 imatrix == null ? null : ImportanceMatrix.read(imatrix), imatrix == null ? null : imatrix.toString());

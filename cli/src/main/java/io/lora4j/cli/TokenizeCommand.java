@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code lora4j tokenize}: text → ids as a JSON array, or ids → text. */
-@Command(name = "tokenize", description = "Encode text to token ids (JSON array on stdout), or decode ids with --decode.")
+@Command(name = "tokenize", mixinStandardHelpOptions = true, description = "Encode text to token ids (JSON array on stdout), or decode ids with --decode.")
 final class TokenizeCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, required = true, description = "Model or tokenizer: .gguf, tokenizer.model, tokenizer.json, HF directory or llama2.c .bin")
     Path model;

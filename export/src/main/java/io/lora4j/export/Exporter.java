@@ -53,6 +53,7 @@ public final class Exporter {
     public static List<Row> export(BaseModel base, LoraAdapter adapter, Path outDir, Options o, PrintStream log) throws IOException {
         Tokenizer tok = base.tokenizer().orElseThrow(() -> new IllegalArgumentException(base.source()
                 + ": the base model has no tokenizer metadata; a GGUF without tokenizer.ggml.* cannot be used by llama.cpp (pass --tokenizer)"));
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new IOException("--out " + outDir + " is a file, expected an output directory");
         if (Files.exists(outDir) && !o.force()) {
             try (var s = Files.list(outDir)) {
                 if (s.findAny().isPresent()) throw new IOException(outDir + ": already exists and is not empty (use --force to overwrite)");

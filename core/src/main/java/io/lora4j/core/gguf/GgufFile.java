@@ -37,6 +37,8 @@ public final class GgufFile implements AutoCloseable {
     }
 
     public static GgufFile open(Path path) throws IOException {
+        if (java.nio.file.Files.isDirectory(path)) throw new java.io.IOException(path + ": is a directory, expected a GGUF file");
+        if (!java.nio.file.Files.exists(path)) throw new java.nio.file.NoSuchFileException(path + ": no such file");
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
         try {
             return new GgufFile(path, ch, GgufHeader.read(new HeaderReader(ch, path.toString())));

@@ -34,6 +34,8 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     public static SafetensorsFile open(Path path) throws IOException {
+        if (java.nio.file.Files.isDirectory(path)) throw new java.io.IOException(path + ": is a directory, expected a .safetensors file");
+        if (!java.nio.file.Files.exists(path)) throw new java.nio.file.NoSuchFileException(path + ": no such file");
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
         try {
             return new SafetensorsFile(path, ch, SafetensorsHeader.read(path.toString(), ch));
