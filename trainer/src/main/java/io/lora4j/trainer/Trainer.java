@@ -171,10 +171,13 @@ public final class Trainer {
         if (step == 0) {
             firstVal = evaluate(0);
         }
-        long startTime = System.nanoTime(), startTokens = tokensSeen;
-        ProgressBar bar = showProgress && hooks.isLeader() ? new ProgressBarBuilder().setTaskName("train").setInitialMax(totalSteps)
+        // a live bar on a terminal; written to a file or a CI log, plain lines (no cursor codes), about 20 per run
+        boolean terminal = System.console() != null;
+        ProgressBar bar = showProgress && hooks.isLeader() && terminal ? new ProgressBarBuilder().setTaskName("train").setInitialMax(totalSteps)
                 .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer(log))
-                .showSpeed().build() : null;
+                .showSpeed(new java.text.DecimalFormat("0.00")).setSpeedUnit(java.time.temporal.ChronoUnit.SECONDS).build() : null;
+        long lineEvery = Math.max(1, totalSteps / 20);
+        double sessionTokens = 0, sessionStepSeconds = 0;
         try {
             if (bar != null) bar.stepTo(step);
             while (step < end) {
@@ -220,9 +223,13 @@ public final class Trainer {
                             .put("tokens", totals.realTokens()).put("tokens_per_s", tokPerS).put("step_s", seconds);
                     metrics.add(m);
                 }
+                sessionTokens += totals.realTokens();
+                sessionStepSeconds += seconds;
                 if (bar != null) {
                     bar.stepTo(step);
                     bar.setExtraMessage(String.format(" loss %.4f lr %.2e %,.0f tok/s", loss, lr, tokPerS));
+                } else if (showProgress && hooks.isLeader() && (step % lineEvery == 0 || step == end)) {
+                    log.printf("step %d/%d  loss %.4f  lr %.2e  %,.0f tokens/s%n", step, totalSteps, loss, lr, tokPerS);
                 }
                 boolean last = step == totalSteps;
                 if ((cfg.evalEvery() > 0 && step % cfg.evalEvery() == 0) || last) lastVal = evaluate(step);
@@ -234,8 +241,22 @@ public final class Trainer {
             if (bar != null) bar.close();
             if (hooks.isLeader()) metrics.flush();
         }
-        double elapsed = (System.nanoTime() - startTime) / 1e9;
-        return new Result(step, firstVal, lastVal, lastTrain, (tokensSeen - startTokens) / Math.max(elapsed, 1e-9), tokensSeen);
+        double throughput = sessionStepSeconds > 0 ? throughput(sessionTokens, sessionStepSeconds) : 0;
+        if (hooks.isLeader() && sessionStepSeconds > 0) {
+            ObjectNode m = metrics.line("summary", step);
+            m.put("tokens", sessionTokens).put("step_s", sessionStepSeconds).put("tokens_per_s", throughput);
+            metrics.add(m);
+            metrics.flush();
+        }
+        return new Result(step, firstVal, lastVal, lastTrain, throughput, tokensSeen);
+    }
+
+    /**
+     * The one throughput figure (console, metrics.jsonl's summary line, report.html): trained tokens over the time
+     * of the training steps themselves, evaluations and checkpoints left out.
+     */
+    public static double throughput(double tokens, double stepSeconds) {
+        return tokens / Math.max(stepSeconds, 1e-9);
     }
 
     private long dropoutSeed(long step) {

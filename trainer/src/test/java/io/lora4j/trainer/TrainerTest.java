@@ -126,7 +126,7 @@ class TrainerTest {
         Trainer other = new Trainer(config(10, 0.05), p, new MomentumSgd(p), s -> 0.05, train, List.of(), 0, tmp.toString(), "hash-2",
                 new Trainer.Hooks() {}, new PrintStream(new ByteArrayOutputStream())).showProgress(false);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> other.run(true, 10));
-        assertTrue(e.getMessage().contains("different"), e.getMessage());
+        assertTrue(e.getMessage().contains("settings differ"), e.getMessage());
     }
 
     @Test
@@ -136,5 +136,34 @@ class TrainerTest {
         List<JsonNode> lines = MetricsLog.read(tmp.toString());
         assertEquals(10, lines.stream().filter(n -> n.get("kind").asText().equals("train")).count());
         assertEquals(List.of(0L, 5L, 10L), lines.stream().filter(n -> n.get("kind").asText().equals("eval")).map(n -> n.get("step").asLong()).toList());
+    }
+
+    /** Written to a file (a log, CI): plain lines without cursor codes; one throughput figure in the log, metrics.jsonl and report.html. */
+    @Test
+    void progressInALogIsPlainLinesAndThroughputIsOneFigureEverywhere(@TempDir Path tmp) throws Exception {
+        LlamaConfig c = TinyModels.config(1, false);
+        LlamaModel base = TinyModels.model(c, 3, DataType.FLOAT, LinearFactory.FROZEN);
+        LoraParameters p = new LoraParameters(base, LoraAdapter.create(c, new LoraConfig(4, 8, 0f, EnumSet.of(Projection.Q), false), 11));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Trainer t = new Trainer(config(10, 0.05), p, new MomentumSgd(p), s -> 0.05, GradientAccumulatorTest.examples(c, 8, 3),
+                GradientAccumulatorTest.examples(c, 2, 4), 0, tmp.toString(), "h", new Trainer.Hooks() {}, new PrintStream(log, true));
+        Trainer.Result r = t.run(false, Long.MAX_VALUE);
+        String text = log.toString();
+        assertFalse(text.contains("\r") || text.contains("\u001b"), "no cursor control in a log: " + text);
+        assertTrue(text.contains("step 10/10  loss "), text);
+        JsonNode summary = MetricsLog.read(tmp.toString()).stream().filter(n -> n.get("kind").asText().equals("summary")).findFirst().orElseThrow();
+        assertEquals(r.tokensPerSecond(), summary.get("tokens_per_s").asDouble(), 1e-9);
+        double tokens = 0, seconds = 0;
+        for (JsonNode n : MetricsLog.read(tmp.toString())) {
+            if (!n.get("kind").asText().equals("train")) continue;
+            tokens += n.get("tokens").asDouble();
+            seconds += n.get("step_s").asDouble();
+        }
+        assertEquals(r.tokensPerSecond(), Trainer.throughput(tokens, seconds), 1e-6 * r.tokensPerSecond(), "the per-step lines add up to the same figure");
+
+        java.nio.file.Files.writeString(tmp.resolve("compare.md"), "| instruction | expected |\n|---|---|\n| a < b | c |\n\nexactly as expected: 1 of 1\n");
+        String html = java.nio.file.Files.readString(io.lora4j.trainer.run.RunReport.write(tmp, tmp.toString()));
+        assertTrue(html.contains(String.format("throughput %.0f tokens/s", r.tokensPerSecond())), "report.html shows the same figure");
+        assertTrue(html.contains("<table>") && html.contains("<td>a &lt; b</td>") && !html.contains("|---|"), "Markdown tables become HTML tables");
     }
 }

@@ -102,7 +102,7 @@ public final class TrainingSession {
         if (result.tokensPerSecond() == 0 && result.steps() >= total) {
             log.printf("%ntraining was already complete (%d/%d steps): nothing to do; its losses are in metrics.jsonl and report.html%n", result.steps(), total);
         } else {
-            log.printf("%nfinished %d/%d steps: validation loss %.4f → %.4f, %.0f tokens/s%n", result.steps(), total, result.firstValLoss(), result.lastValLoss(),
+            log.printf("%nfinished %d/%d steps: validation loss %.4f → %.4f, %.0f tokens/s (training steps; as in metrics.jsonl and report.html)%n", result.steps(), total, result.firstValLoss(), result.lastValLoss(),
                     result.tokensPerSecond());
         }
         Path adapterDir = runDir.resolve("adapter");
