@@ -33,11 +33,11 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
     }
 
     public ByteLevelBpeTokenizer(TokenizerModel model) {
-        super(model, true);
+        super(model, cleansSpaces(model.preTokenizer()));
         if (model.kind() != TokenizerModel.Kind.BPE) throw new IllegalArgumentException("not a byte-level BPE vocabulary: " + model.kind());
         this.pre = PreTokenizer.forName(model.preTokenizer());
         if (pre == null) {
-            throw new IllegalArgumentException("pre-tokenizer '" + model.preTokenizer() + "' is not supported (supported: llama3, llama-bpe, "
+            throw new IllegalArgumentException("pre-tokenizer '" + model.preTokenizer() + "' is not supported (supported: llama3, llama-bpe, qwen2, deepseek-r1-qwen, "
                     + "llama-v3, falcon3, dbrx, smaug-bpe, gpt-2, phi-2, mpt, olmo, jais, default)");
         }
         this.ignoreMerges = switch (model.preTokenizer()) {
@@ -58,6 +58,11 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
             if (sa < 0 || sb < 0) continue; // a part that never is a symbol: the merge can never apply
             pairs.putIfAbsent(sa, sb, rank, symbol(a + b, true));
         }
+    }
+
+    /** llama.cpp's clean_spaces: on for byte-level BPE except the pre-tokenizers that turn it off (Qwen2). */
+    private static boolean cleansSpaces(String pre) {
+        return !(pre.equals("qwen2") || pre.equals("deepseek-r1-qwen"));
     }
 
     /** GPT-2's byte → character map: printable bytes stand for themselves, the others for U+0100 onwards in order. */

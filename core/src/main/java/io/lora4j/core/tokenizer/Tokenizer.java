@@ -8,7 +8,7 @@ public interface Tokenizer {
 
     /**
      * Encodes text like llama.cpp's {@code llama_tokenize(text, add_special = addBos, parse_special = false)}: with
-     * {@code addBos} the BOS id is put first (when the vocabulary has one). No EOS is added. Control tokens written in
+     * {@code addBos} the BOS id is put first when the vocabulary adds one (add_bos_token: LLaMA, Llama-3, Mistral; not Qwen2.5). No EOS is added. Control tokens written in
      * the text are not recognised; user-defined tokens are (as in llama.cpp).
      */
     default int[] encode(String text, boolean addBos) {

@@ -35,7 +35,7 @@ abstract class VocabularyTokenizer implements Tokenizer {
     @Override
     public int[] encode(String text, boolean addBos, boolean parseSpecial) {
         IntList out = new IntList(text.length() / 3 + 4);
-        if (addBos && model.bosId() >= 0) out.add(model.bosId());
+        if (addBos && model.addBos() && model.bosId() >= 0) out.add(model.bosId()); // llama.cpp: add_special adds BOS only where add_bos
         if (text.isEmpty()) return out.toArray();
         SpecialTokenSplitter splitter = parseSpecial ? allSpecial : userDefined;
         if (splitter.isEmpty()) {
