@@ -19,6 +19,22 @@ public interface Tokenizer {
     int[] encode(String text, boolean addBos, boolean parseSpecial);
 
     /**
+     * Encodes text a chat template rendered, as transformers' {@code apply_chat_template(tokenize=True)} does: special
+     * tokens written in it ("&lt;|eot_id|&gt;", "&lt;/s&gt;") become their ids, no BOS is added (the template writes
+     * it), and SentencePiece puts its "▁" prefix only before text at the very start that does not begin with a space
+     * (Metaspace prepend_scheme "first"), never after a special token as llama.cpp does. Byte-level BPE gives the
+     * ids of {@code encode(text, false, true)}.
+     */
+    int[] encodeTemplate(String rendered);
+
+    /**
+     * The UTF-8 bytes token {@code id} covers in the text it was encoded from: special tokens written out, "▁" as a
+     * space, a byte token its byte. Summed over {@link #encodeTemplate}'s ids they give the text's bytes, which is how
+     * chat spans become token masks.
+     */
+    byte[] tokenBytes(int id);
+
+    /**
      * The text the ids stand for: llama.cpp's {@code llama_detokenize(ids, remove_special = true, unparse_special = false)}
      * applied to the ids without a leading BOS, so the space SentencePiece put before the first word is removed whether
      * or not the ids start with BOS, and {@code decode(encode(s, true)) == s}. (llama.cpp itself keeps that space after

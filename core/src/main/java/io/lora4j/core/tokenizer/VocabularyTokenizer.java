@@ -55,6 +55,26 @@ abstract class VocabularyTokenizer implements Tokenizer {
         return out.toArray();
     }
 
+    @Override
+    public int[] encodeTemplate(String rendered) {
+        IntList out = new IntList(rendered.length() / 3 + 4);
+        for (SpecialTokenSplitter.Fragment f : allSpecial.split(rendered)) {
+            if (f.isText()) {
+                // transformers' Metaspace (prepend_scheme "first"): the prefix only at the start, and not before a space
+                boolean prefix = f.start() == 0 && rendered.charAt(0) != ' ';
+                encodeText(rendered, f.start(), f.end(), prefix, out);
+            } else {
+                out.add(f.token());
+            }
+        }
+        return out.toArray();
+    }
+
+    @Override
+    public byte[] tokenBytes(int id) {
+        return pieceBytes(id, true).clone();
+    }
+
     private byte[] pieceOf(int id) {
         String t = model.tokens()[id];
         return switch (model.tokenTypes()[id]) {
