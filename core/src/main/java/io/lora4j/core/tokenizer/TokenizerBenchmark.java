@@ -46,7 +46,7 @@ public final class TokenizerBenchmark {
     public static void compare(List<Path> tokenizerPaths, List<Path> alpacaFiles, int rounds, PrintStream out) throws IOException {
         List<Tokenizer> toks = new ArrayList<>();
         for (Path p : tokenizerPaths) toks.add(Tokenizers.load(p));
-        out.println("| file | MB (UTF-8) | " + String.join(" | ", tokenizerPaths.stream().map(p -> p.getParent().getFileName() + "/" + p.getFileName() + " MB/s").toList()) + " |");
+        out.println("| file | MB (UTF-8) | " + String.join(" | ", tokenizerPaths.stream().map(p -> p.getNameCount() >= 3 ? p.subpath(p.getNameCount() - 3, p.getNameCount()) + " MB/s" : p + " MB/s").toList()) + " |");
         out.println("|---|---|" + "---|".repeat(toks.size()));
         for (Path f : alpacaFiles) {
             List<String> texts = texts(f);
