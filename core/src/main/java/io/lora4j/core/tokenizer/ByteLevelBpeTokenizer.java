@@ -24,6 +24,8 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
     private final int[] byteSymbol = new int[256];
     private final int[] asciiToken = new int[128];
     private final PairTable pairs;
+    /** With ignore_merges (LLaMA-3): every token by its bytes, so a word that is a token is taken whole; else null. */
+    private final WholeWords wholeWords;
     /** The byte alphabet reversed: character (U+0000…U+0143) → byte, -1 for characters outside it. Constant. */
     private static final int[] CHAR_TO_BYTE = new int[256 + 68];
 
@@ -33,11 +35,11 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
     }
 
     public ByteLevelBpeTokenizer(TokenizerModel model) {
-        super(model, true);
+        super(model, cleansSpaces(model.preTokenizer()));
         if (model.kind() != TokenizerModel.Kind.BPE) throw new IllegalArgumentException("not a byte-level BPE vocabulary: " + model.kind());
         this.pre = PreTokenizer.forName(model.preTokenizer());
         if (pre == null) {
-            throw new IllegalArgumentException("pre-tokenizer '" + model.preTokenizer() + "' is not supported (supported: llama3, llama-bpe, "
+            throw new IllegalArgumentException("pre-tokenizer '" + model.preTokenizer() + "' is not supported (supported: llama3, llama-bpe, qwen2, deepseek-r1-qwen, "
                     + "llama-v3, falcon3, dbrx, smaug-bpe, gpt-2, phi-2, mpt, olmo, jais, default)");
         }
         this.ignoreMerges = switch (model.preTokenizer()) {
@@ -49,6 +51,15 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
             byteSymbol[b] = symbol(new String(Character.toChars(byteChar(b))), true);
         }
         for (int b = 0; b < 128; b++) asciiToken[b] = ids.getOrDefault(String.valueOf((char) b), -1);
+        if (ignoreMerges) {
+            wholeWords = new WholeWords(model.size());
+            for (int i = 0; i < model.size(); i++) {
+                byte[] bytes = alphabetBytes(model.tokens()[i]);
+                if (bytes != null && ids.get(model.tokens()[i]) == i) wholeWords.add(bytes, i);
+            }
+        } else {
+            wholeWords = null;
+        }
         this.pairs = new PairTable(Math.max(16, model.merges().length));
         for (int rank = 0; rank < model.merges().length; rank++) {
             String m = model.merges()[rank];
@@ -58,6 +69,23 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
             if (sa < 0 || sb < 0) continue; // a part that never is a symbol: the merge can never apply
             pairs.putIfAbsent(sa, sb, rank, symbol(a + b, true));
         }
+    }
+
+    /** llama.cpp's clean_spaces: on for byte-level BPE except the pre-tokenizers that turn it off (Qwen2). */
+    private static boolean cleansSpaces(String pre) {
+        return !(pre.equals("qwen2") || pre.equals("deepseek-r1-qwen"));
+    }
+
+    /** The bytes a token string stands for in the byte alphabet, or null when it has a character outside it. */
+    private static byte[] alphabetBytes(String token) {
+        byte[] out = new byte[token.length()];
+        for (int i = 0; i < token.length(); i++) {
+            char c = token.charAt(i);
+            int b = c < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[c] : -1;
+            if (b < 0) return null;
+            out[i] = (byte) b;
+        }
+        return out;
     }
 
     /** GPT-2's byte → character map: printable bytes stand for themselves, the others for U+0100 onwards in order. */
@@ -82,29 +110,89 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
 
     @Override
     protected void encodeText(String text, int start, int end, boolean afterSpecial, IntList out) {
-        int[] cp = text.substring(start, end).codePoints().toArray();
-        IntList ends = new IntList(cp.length / 3 + 4);
-        pre.split(cp, 0, cp.length, ends);
+        int[] cp = new int[end - start];
+        int ncp = 0;
+        for (int i = start; i < end; ) {
+            int c = text.codePointAt(i);
+            cp[ncp++] = c;
+            i += Character.charCount(c);
+        }
+        IntList ends = new IntList(ncp / 3 + 4);
+        pre.split(cp, 0, ncp, ends);
         byte[] utf8 = new byte[4];
-        IntList sym;
-        MergeHeap heap = new MergeHeap(16);
+        int[] sym = new int[64];
+        byte[] bytes = new byte[64];
+        MergeHeap heap = null;
         int wordStart = 0;
         for (int w = 0; w < ends.size(); w++) {
             int wordEnd = ends.get(w);
-            sym = new IntList(16);
+            int n = 0;
+            long hash = WholeWords.SEED;
             for (int i = wordStart; i < wordEnd; i++) {
-                int n = utf8(cp[i], utf8);
-                for (int k = 0; k < n; k++) sym.add(byteSymbol[utf8[k] & 0xFF]);
+                int k = utf8(cp[i], utf8);
+                if (n + k > sym.length) {
+                    sym = java.util.Arrays.copyOf(sym, sym.length * 2);
+                    bytes = java.util.Arrays.copyOf(bytes, sym.length);
+                }
+                for (int j = 0; j < k; j++) {
+                    bytes[n] = utf8[j];
+                    hash = WholeWords.mix(hash, utf8[j]);
+                    sym[n++] = byteSymbol[utf8[j] & 0xFF];
+                }
             }
             wordStart = wordEnd;
-            if (ignoreMerges) {
-                Integer whole = ids.get(mappedText(sym));
-                if (whole != null) {
+            if (wholeWords != null) {
+                int whole = wholeWords.find(hash, bytes, n);
+                if (whole >= 0) {
                     out.add(whole);
                     continue;
                 }
             }
-            mergeWord(sym, heap, out);
+            if (n <= SMALL_WORD) {
+                mergeSmall(sym, n, out);
+            } else {
+                if (heap == null) heap = new MergeHeap(64);
+                mergeWord(java.util.Arrays.copyOf(sym, n), heap, out);
+            }
+        }
+    }
+
+    /** Up to this many bytes a word is merged by scanning for the best pair (no queue): most words are this short. */
+    private static final int SMALL_WORD = 128;
+
+    /**
+     * BPE by scanning: merge the lowest-rank pair (leftmost on ties) until none merges; the same result as the queue.
+     * Each position keeps the merge its pair with the next symbol would make, so a merge costs two table probes.
+     */
+    private void mergeSmall(int[] sym, int n, IntList out) {
+        long[] pv = new long[Math.max(n, 1)];
+        for (int i = 0; i + 1 < n; i++) pv[i] = pairs.lookup(sym[i], sym[i + 1]);
+        while (n > 1) {
+            int best = -1, bestRank = Integer.MAX_VALUE;
+            for (int i = 0; i + 1 < n; i++) {
+                if (pv[i] >= 0 && PairTable.rank(pv[i]) < bestRank) {
+                    bestRank = PairTable.rank(pv[i]);
+                    best = i;
+                }
+            }
+            if (best < 0) break;
+            sym[best] = PairTable.result(pv[best]);
+            System.arraycopy(sym, best + 2, sym, best + 1, n - best - 2);
+            System.arraycopy(pv, best + 2, pv, best + 1, n - best - 2);
+            n--;
+            if (best > 0) pv[best - 1] = pairs.lookup(sym[best - 1], sym[best]);
+            pv[best] = best + 1 < n ? pairs.lookup(sym[best], sym[best + 1]) : -1;
+        }
+        for (int i = 0; i < n; i++) emit(sym[i], out);
+    }
+
+    private void emit(int symbol, IntList out) {
+        if (symbol < model.size()) {
+            out.add(symbol);
+        } else {
+            for (byte b : symbolText(symbol).getBytes(StandardCharsets.UTF_8)) {
+                if (b >= 0 && asciiToken[b] >= 0) out.add(asciiToken[b]);
+            }
         }
     }
 
@@ -131,53 +219,43 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
         return 4;
     }
 
-    private String mappedText(IntList sym) {
-        StringBuilder sb = new StringBuilder(sym.size());
-        for (int i = 0; i < sym.size(); i++) sb.append(symbolText(sym.get(i)));
-        return sb.toString();
-    }
-
     private String symbolText(int s) {
         return s < model.size() ? model.tokens()[s] : pseudoText.get(s - model.size());
     }
 
-    private void mergeWord(IntList symbols, MergeHeap heap, IntList out) {
-        int n = symbols.size();
-        int[] id = symbols.toArray(), prev = new int[n], next = new int[n];
+    /** BPE with a queue, for long words; {@code pv[i]} is the merge of symbol i with the one after it (-1: none). */
+    private void mergeWord(int[] id, MergeHeap heap, IntList out) {
+        int n = id.length;
+        int[] prev = new int[n], next = new int[n];
+        long[] pv = new long[n];
         boolean[] dead = new boolean[n];
         for (int i = 0; i < n; i++) {
             prev[i] = i - 1;
             next[i] = i + 1 < n ? i + 1 : -1;
         }
         heap.clear();
-        for (int i = 1; i < n; i++) push(heap, id, i - 1, i);
+        pv[n - 1] = -1;
+        for (int i = 0; i + 1 < n; i++) push(heap, pv, i, pairs.lookup(id[i], id[i + 1]));
         while (!heap.isEmpty()) {
             long top = heap.pop();
             int l = MergeHeap.left(top), r = next[l];
             if (dead[l] || r < 0) continue;
-            int slot = pairs.find(id[l], id[r]);
-            if (slot < 0 || -pairs.rank(slot) != MergeHeap.score(top)) continue; // stale (see MergeHeap)
-            id[l] = pairs.result(slot);
+            long v = pv[l];
+            if (v < 0 || -PairTable.rank(v) != MergeHeap.score(top)) continue; // stale (see MergeHeap)
+            id[l] = PairTable.result(v);
             dead[r] = true;
             next[l] = next[r];
             if (next[r] >= 0) prev[next[r]] = l;
-            if (prev[l] >= 0) push(heap, id, prev[l], l);
-            if (next[l] >= 0) push(heap, id, l, next[l]);
+            if (prev[l] >= 0) push(heap, pv, prev[l], pairs.lookup(id[prev[l]], id[l]));
+            if (next[l] >= 0) push(heap, pv, l, pairs.lookup(id[l], id[next[l]]));
+            else pv[l] = -1;
         }
-        for (int s = 0; s >= 0 && n > 0; s = next[s]) {
-            if (id[s] < model.size()) {
-                out.add(id[s]);
-            } else {
-                for (byte b : symbolText(id[s]).getBytes(StandardCharsets.UTF_8)) {
-                    if (b >= 0 && asciiToken[b] >= 0) out.add(asciiToken[b]);
-                }
-            }
-        }
+        for (int s = 0; s >= 0 && n > 0; s = next[s]) emit(id[s], out);
     }
 
-    private void push(MergeHeap heap, int[] id, int left, int right) {
-        int slot = pairs.find(id[left], id[right]);
-        if (slot >= 0) heap.push(-pairs.rank(slot), left);
+    private static void push(MergeHeap heap, long[] pv, int left, long merge) {
+        pv[left] = merge;
+        if (merge >= 0) heap.push(-PairTable.rank(merge), left);
     }
 
     @Override
@@ -209,19 +287,57 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
         return "byte-level BPE, " + model.size() + " tokens, " + model.merges().length + " merges, pre-tokenizer " + model.preTokenizer();
     }
 
-    /** (left symbol, right symbol) → merge rank and the resulting symbol; open addressing over packed long keys. */
+    /** Token ids by the bytes they stand for: open addressing on a 64-bit hash, confirmed by comparing the bytes. */
+    private static final class WholeWords {
+        static final long SEED = 0xcbf29ce484222325L;
+        private final long[] hashes;
+        private final int[] ids;
+        private final byte[][] bytes;
+        private final int mask;
+
+        WholeWords(int entries) {
+            int cap = Integer.highestOneBit(entries * 2) << 1;
+            hashes = new long[cap];
+            ids = new int[cap];
+            bytes = new byte[cap][];
+            mask = cap - 1;
+        }
+
+        static long mix(long h, byte b) { // FNV-1a
+            return (h ^ (b & 0xFF)) * 0x100000001b3L;
+        }
+
+        void add(byte[] b, int id) {
+            long h = SEED;
+            for (byte x : b) h = mix(h, x);
+            int i = (int) (h ^ (h >>> 32)) & mask;
+            while (bytes[i] != null) i = (i + 1) & mask;
+            hashes[i] = h;
+            ids[i] = id;
+            bytes[i] = b;
+        }
+
+        int find(long h, byte[] word, int n) {
+            for (int i = (int) (h ^ (h >>> 32)) & mask; bytes[i] != null; i = (i + 1) & mask) {
+                if (hashes[i] == h && bytes[i].length == n && java.util.Arrays.equals(bytes[i], 0, n, word, 0, n)) return ids[i];
+            }
+            return -1;
+        }
+    }
+
+    /**
+     * (left symbol, right symbol) → merge rank and resulting symbol, open addressing with the key and its value side by
+     * side in one array, so a probe touches one cache line (the 280k-merge table of Llama-3 is far larger than the cache).
+     */
     private static final class PairTable {
-        private final long[] keys;
-        private final int[] ranks, results;
+        private final long[] table; // [2i] key, [2i+1] rank << 32 | result
         private final int mask;
 
         PairTable(int entries) {
             int cap = Integer.highestOneBit(entries * 2) << 1;
-            keys = new long[cap];
-            ranks = new int[cap];
-            results = new int[cap];
+            table = new long[2 * cap];
             mask = cap - 1;
-            java.util.Arrays.fill(keys, -1L);
+            for (int i = 0; i < cap; i++) table[2 * i] = -1L;
         }
 
         private static int slot(long key) {
@@ -232,32 +348,32 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
         void putIfAbsent(int a, int b, int rank, int result) {
             long key = ((long) a << 32) | (b & 0xFFFFFFFFL);
             int i = slot(key) & mask;
-            while (keys[i] != -1L) {
-                if (keys[i] == key) return; // llama.cpp keeps the first rank of a repeated merge
+            while (table[2 * i] != -1L) {
+                if (table[2 * i] == key) return; // llama.cpp keeps the first rank of a repeated merge
                 i = (i + 1) & mask;
             }
-            keys[i] = key;
-            ranks[i] = rank;
-            results[i] = result;
+            table[2 * i] = key;
+            table[2 * i + 1] = ((long) rank << 32) | (result & 0xFFFFFFFFL);
         }
 
-        int find(int a, int b) {
+        /** The packed merge (see {@link #rank}, {@link #result}) of a and b, or -1 when they do not merge. */
+        long lookup(int a, int b) {
             long key = ((long) a << 32) | (b & 0xFFFFFFFFL);
             int i = slot(key) & mask;
             while (true) {
-                long k = keys[i];
-                if (k == key) return i;
-                if (k == -1L) return -1;
+                long k = table[2 * i];
+                if (k == key) return table[2 * i + 1];
+                if (k == -1L) return -1L;
                 i = (i + 1) & mask;
             }
         }
 
-        int rank(int slot) {
-            return ranks[slot];
+        static int rank(long merge) {
+            return (int) (merge >>> 32);
         }
 
-        int result(int slot) {
-            return results[slot];
+        static int result(long merge) {
+            return (int) merge;
         }
     }
 }

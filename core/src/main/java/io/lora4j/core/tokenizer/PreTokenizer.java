@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
 enum PreTokenizer {
     /** "llama3", "llama-bpe", …: {@code (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+} */
     LLAMA3,
+    /** "qwen2": LLaMA-3's pattern with single digits: {@code …|\p{N}| ?[^\s\p{L}\p{N}]+…}. */
+    QWEN2,
     /** "gpt-2": {@code 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+} */
     GPT2,
     /** "default": llama.cpp's fallback, four patterns applied one after the other. */
@@ -23,6 +25,7 @@ enum PreTokenizer {
     static final Pattern LLAMA3_REGEX = Pattern.compile(
             "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
             Pattern.UNICODE_CHARACTER_CLASS);
+    static final Pattern QWEN2_REGEX = Pattern.compile(LLAMA3_REGEX.pattern().replace("\\p{N}{1,3}", "\\p{N}"), Pattern.UNICODE_CHARACTER_CLASS);
     static final Pattern GPT2_REGEX = Pattern.compile("'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
             Pattern.UNICODE_CHARACTER_CLASS);
     private static final Pattern[] DEFAULT_STEPS = {
@@ -36,6 +39,7 @@ enum PreTokenizer {
     static PreTokenizer forName(String name) {
         return switch (name) {
             case "llama3", "llama-v3", "llama-bpe", "falcon3", "dbrx", "smaug-bpe" -> LLAMA3;
+            case "qwen2", "deepseek-r1-qwen" -> QWEN2;
             case "gpt-2", "phi-2", "mpt", "olmo", "jais" -> GPT2;
             case "default", "" -> DEFAULT;
             default -> null;
@@ -45,7 +49,8 @@ enum PreTokenizer {
     /** Appends the end offset of every word of cp[from, to) to {@code ends}. */
     void split(int[] cp, int from, int to, IntList ends) {
         switch (this) {
-            case LLAMA3 -> llama3(cp, from, to, ends);
+            case LLAMA3 -> llama3(cp, from, to, ends, 3);
+            case QWEN2 -> llama3(cp, from, to, ends, 1);
             case GPT2 -> gpt2(cp, from, to, ends);
             case DEFAULT -> {
                 IntList current = new IntList(4);
@@ -95,7 +100,8 @@ enum PreTokenizer {
         return cp == '\r' || cp == '\n';
     }
 
-    private static void llama3(int[] cp, int from, int to, IntList ends) {
+    /** The LLaMA-3 scanner; {@code maxDigits} is 3 for \p{N}{1,3} (LLaMA-3) and 1 for \p{N} (Qwen2). */
+    private static void llama3(int[] cp, int from, int to, IntList ends, int maxDigits) {
         int pos = from;
         while (pos < to) {
             int c = cp[pos];
@@ -122,7 +128,7 @@ enum PreTokenizer {
             if (isNumber(c)) { // \p{N}{1,3}
                 int ini = pos;
                 while (pos < to && isNumber(cp[pos])) {
-                    if (++pos - ini >= 3) {
+                    if (++pos - ini >= maxDigits) {
                         ends.add(pos);
                         ini = pos;
                     }

@@ -16,8 +16,18 @@ import java.util.List;
 public final class TokenizerBenchmark {
     private TokenizerBenchmark() {}
 
-    /** {@code TokenizerBenchmark TOKENIZER ALPACA.json...}; without arguments the shared LLaMA-2 vocabulary and Alpaca files. */
+    /**
+     * {@code TokenizerBenchmark TOKENIZER ALPACA.json...}; without arguments the shared LLaMA-2 vocabulary and Alpaca
+     * files. With several tokenizers joined by commas, {@link #compare} runs them in turns.
+     */
     public static void main(String[] args) throws IOException {
+        if (args.length > 1 && args[0].contains(",")) {
+            List<Path> toks = new ArrayList<>(), files = new ArrayList<>();
+            for (String t : args[0].split(",")) toks.add(Path.of(t));
+            for (int i = 1; i < args.length; i++) files.add(Path.of(args[i]));
+            compare(toks, files, 15, System.out);
+            return;
+        }
         Path data = Path.of("..", "shared", "data");
         Path tokenizer = args.length > 0 ? Path.of(args[0]) : data.resolve("tokenizers/llama2_tokenizer.model");
         List<Path> files = new ArrayList<>();
@@ -27,6 +37,48 @@ public final class TokenizerBenchmark {
             files.add(data.resolve("instructions/alpaca_zh_1000.json"));
         }
         run(tokenizer, files, System.out);
+    }
+
+    /**
+     * Several tokenizers on the same texts, one pass of each in turn for {@code rounds} rounds (after a warm-up), so a
+     * busy machine slows them alike; prints the median MB/s of each per file.
+     */
+    public static void compare(List<Path> tokenizerPaths, List<Path> alpacaFiles, int rounds, PrintStream out) throws IOException {
+        List<Tokenizer> toks = new ArrayList<>();
+        for (Path p : tokenizerPaths) toks.add(Tokenizers.load(p));
+        out.println("| file | MB (UTF-8) | " + String.join(" | ", tokenizerPaths.stream().map(p -> p.getNameCount() >= 3 ? p.subpath(p.getNameCount() - 3, p.getNameCount()) + " MB/s" : p + " MB/s").toList()) + " |");
+        out.println("|---|---|" + "---|".repeat(toks.size()));
+        for (Path f : alpacaFiles) {
+            List<String> texts = texts(f);
+            long bytes = 0;
+            for (String s : texts) bytes += s.getBytes(StandardCharsets.UTF_8).length;
+            for (int w = 0; w < 3; w++) for (Tokenizer t : toks) for (String s : texts) t.encode(s, false);
+            double[][] mbps = new double[toks.size()][rounds];
+            for (int r = 0; r < rounds; r++) {
+                for (int k = 0; k < toks.size(); k++) {
+                    long t0 = System.nanoTime();
+                    for (String s : texts) toks.get(k).encode(s, false);
+                    mbps[k][r] = bytes / 1e6 / ((System.nanoTime() - t0) / 1e9);
+                }
+            }
+            StringBuilder row = new StringBuilder(String.format("| %s | %.2f |", f.getFileName(), bytes / 1e6));
+            for (double[] m : mbps) {
+                java.util.Arrays.sort(m);
+                row.append(String.format(" %.2f |", m[m.length / 2]));
+            }
+            out.println(row);
+        }
+    }
+
+    private static List<String> texts(Path alpaca) throws IOException {
+        List<String> texts = new ArrayList<>();
+        for (JsonNode r : new ObjectMapper().readTree(alpaca.toFile())) {
+            for (String field : new String[] {"instruction", "input", "output"}) {
+                String s = r.path(field).asText("");
+                if (!s.isEmpty()) texts.add(s);
+            }
+        }
+        return texts;
     }
 
     public static void run(Path tokenizerPath, List<Path> alpacaFiles, PrintStream out) throws IOException {

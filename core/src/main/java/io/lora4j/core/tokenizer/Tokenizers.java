@@ -131,6 +131,7 @@ public final class Tokenizers {
         int n = 0;
         for (Iterator<JsonNode> it = vocab.elements(); it.hasNext(); ) n = Math.max(n, it.next().asInt() + 1);
         for (JsonNode t : root.path("added_tokens")) n = Math.max(n, t.path("id").asInt() + 1);
+        n = Math.max(n, modelVocabSize(path.resolveSibling("config.json")));
         String[] tokens = new String[n];
         for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -142,7 +143,7 @@ public final class Tokenizers {
         for (JsonNode t : root.path("added_tokens")) {
             int id = t.path("id").asInt();
             tokens[id] = t.path("content").asText();
-            types[id] = t.path("special").asBoolean() ? TokenizerModel.CONTROL : TokenizerModel.USER_DEFINED;
+            types[id] = t.path("special").asBoolean() || looksSpecial(tokens[id]) ? TokenizerModel.CONTROL : TokenizerModel.USER_DEFINED;
             specialIds.put(tokens[id], id);
         }
         for (int i = 0; i < n; i++) {
@@ -173,26 +174,82 @@ public final class Tokenizers {
                 String mg = merges.get(rank);
                 int sp = mg.indexOf(' ', 1);
                 Integer id = ids.get(mg.substring(0, sp) + mg.substring(sp + 1));
-                if (id != null && scores[id] == -1e9f) scores[id] = -rank;
+                if (id != null && scores[id] == -1e9f && !allSpaces(tokens[id])) scores[id] = -rank;
             }
             boolean addSpace = root.path("normalizer").toString().contains("\"Prepend\"") || root.path("pre_tokenizer").toString().contains("Metaspace");
             return new TokenizerModel(TokenizerModel.Kind.SPM, tokens, scores, types, new String[0], cfg.bos(1), cfg.eos(2), unk, cfg.pad(),
                     cfg.addBos(true), cfg.addEos(), addSpace, "default", cfg.chatTemplate());
         }
-        return new TokenizerModel(TokenizerModel.Kind.BPE, tokens, new float[n], types, merges.toArray(new String[0]), cfg.bos(-1), cfg.eos(-1), unk,
-                cfg.pad(), cfg.addBos(false), cfg.addEos(), false, byteLevelPreTokenizer(root.path("pre_tokenizer")),
+        // like llama.cpp's converter, ids tokenizer_config.json leaves out come from config.json (Qwen2.5: bos null there, 151643 here)
+        int bos = cfg.bos(modelTokenId(path.resolveSibling("config.json"), "bos_token_id", n));
+        int eos = cfg.eos(modelTokenId(path.resolveSibling("config.json"), "eos_token_id", n));
+        return new TokenizerModel(TokenizerModel.Kind.BPE, tokens, new float[n], types, merges.toArray(new String[0]), bos, eos, unk,
+                cfg.pad(), cfg.addBos(bosInPostProcessor(root, tokens, bos)), cfg.addEos(), false, byteLevelPreTokenizer(root.path("pre_tokenizer")),
                 cfg.chatTemplate());
     }
 
     /**
      * The llama.cpp pre-tokenizer name for a byte-level tokenizer.json: a Split on LLaMA-3's pattern is "llama-bpe", a
-     * ByteLevel pre-tokenizer with its own (GPT-2) regex is "gpt-2", anything else llama.cpp's "default".
+     * Split on Qwen2's (LLaMA-3's with single digits) is "qwen2", a ByteLevel pre-tokenizer with its own (GPT-2) regex is
+     * "gpt-2", anything else llama.cpp's "default".
      */
     static String byteLevelPreTokenizer(JsonNode pre) {
         String json = pre.toString();
         if (json.contains("\"Split\"") && json.contains("\\\\p{N}{1,3}")) return "llama-bpe";
+        if (json.contains("\"Split\"") && json.contains("\\\\p{N}| ?")) return "qwen2";
         if (json.contains("\"ByteLevel\"") && !json.contains("\"use_regex\":false")) return "gpt-2";
         return "default";
+    }
+
+    /**
+     * A piece made only of "▁" (two or more): LLaMA's and Mistral's tokenizer.model give these whitespace pieces score
+     * -1e9, below every learned merge, while a tokenizer.json ranks their merges anywhere (transformers 5 puts them
+     * first, which would turn "  Hello" into "▁▁" "Hello" instead of SentencePiece's "▁▁" "▁Hello"), so they keep -1e9.
+     */
+    private static boolean allSpaces(String piece) {
+        return piece.length() > 1 && piece.chars().allMatch(c -> c == '\u2581');
+    }
+
+    /**
+     * The model's vocab_size from config.json beside tokenizer.json, 0 without one: ids past the tokenizer's own (Qwen2.5
+     * pads 151665 tokens to 151936 embedding rows) become unused "[PADn]" tokens, as llama.cpp's converter writes them.
+     */
+    /** A special id from config.json (the first of a list), -1 when absent or outside the vocabulary. */
+    private static int modelTokenId(Path config, String key, int n) throws IOException {
+        if (!Files.exists(config)) return -1;
+        JsonNode v = JSON.readTree(config.toFile()).path(key);
+        if (v.isArray()) v = v.path(0);
+        return v.canConvertToInt() && v.asInt() >= 0 && v.asInt() < n ? v.asInt() : -1;
+    }
+
+    private static int modelVocabSize(Path config) throws IOException {
+        if (!Files.exists(config)) return 0;
+        JsonNode v = JSON.readTree(config.toFile()).path("vocab_size");
+        return v.canConvertToInt() ? v.asInt() : 0;
+    }
+
+    /**
+     * llama.cpp's converter makes a non-special added token CONTROL when it looks like one ("&lt;|fim_prefix|&gt;" in
+     * Qwen2.5), so it is not parsed in user text; the same here, so tokenizer.json and GGUF agree ("&lt;tool_call&gt;"
+     * stays user-defined in both).
+     */
+    private static boolean looksSpecial(String t) {
+        return (t.startsWith("<|") && t.endsWith("|>") && t.length() > 4) || (t.startsWith("<\uFF5C") && t.endsWith("\uFF5C>") && t.length() > 4);
+    }
+
+    /** Whether the post-processor puts the BOS token first (Llama-3's TemplateProcessing "&lt;|begin_of_text|&gt; $A"). */
+    private static boolean bosInPostProcessor(JsonNode root, String[] tokens, int bos) {
+        if (bos < 0) return false;
+        List<JsonNode> processors = new ArrayList<>();
+        JsonNode post = root.path("post_processor");
+        if (post.path("type").asText().equals("Sequence")) post.path("processors").forEach(processors::add);
+        else processors.add(post);
+        for (JsonNode p : processors) {
+            if (!p.path("type").asText().equals("TemplateProcessing")) continue;
+            JsonNode first = p.path("single").path(0).path("SpecialToken").path("id");
+            return first.isTextual() && first.asText().equals(tokens[bos]);
+        }
+        return false;
     }
 
     private static int indexOf(String[] tokens, String s) {

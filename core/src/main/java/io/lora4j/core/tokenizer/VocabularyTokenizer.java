@@ -35,7 +35,7 @@ abstract class VocabularyTokenizer implements Tokenizer {
     @Override
     public int[] encode(String text, boolean addBos, boolean parseSpecial) {
         IntList out = new IntList(text.length() / 3 + 4);
-        if (addBos && model.bosId() >= 0) out.add(model.bosId());
+        if (addBos && model.addBos() && model.bosId() >= 0) out.add(model.bosId()); // llama.cpp: add_special adds BOS only where add_bos
         if (text.isEmpty()) return out.toArray();
         SpecialTokenSplitter splitter = parseSpecial ? allSpecial : userDefined;
         if (splitter.isEmpty()) {
@@ -53,6 +53,26 @@ abstract class VocabularyTokenizer implements Tokenizer {
             }
         }
         return out.toArray();
+    }
+
+    @Override
+    public int[] encodeTemplate(String rendered) {
+        IntList out = new IntList(rendered.length() / 3 + 4);
+        for (SpecialTokenSplitter.Fragment f : allSpecial.split(rendered)) {
+            if (f.isText()) {
+                // transformers' Metaspace (prepend_scheme "first"): the prefix only at the start, and not before a space
+                boolean prefix = f.start() == 0 && rendered.charAt(0) != ' ';
+                encodeText(rendered, f.start(), f.end(), prefix, out);
+            } else {
+                out.add(f.token());
+            }
+        }
+        return out.toArray();
+    }
+
+    @Override
+    public byte[] tokenBytes(int id) {
+        return pieceBytes(id, true).clone();
     }
 
     private byte[] pieceOf(int id) {
