@@ -83,7 +83,7 @@ class SparkProgressTest {
         for (int i = 0; i < 40; i++) b.append("{\"instruction\": \"say item ").append(i).append("\", \"output\": \"hello ").append(i).append("\"}\n");
         b.append("{broken\n");
         Files.writeString(in, b);
-        PrepareConfig cfg = new PrepareConfig(List.of(new PrepareConfig.Source(in.toString(), "alpaca", null)), "alpaca", 128, false, 0.1, false, true, 3);
+        PrepareConfig cfg = new PrepareConfig(List.of(new PrepareConfig.Source(in.toString(), "alpaca", null)), "alpaca", 2048, false, 0.1, false, true, 3);
         ByteArrayOutputStream progress = new ByteArrayOutputStream(), log = new ByteArrayOutputStream();
         PrepareJob.run(spark, cfg, tok.toString(), tmp.resolve("out").toString(), "", new PrintStream(log, true, StandardCharsets.UTF_8),
                 new PrintStream(progress, true, StandardCharsets.UTF_8));

@@ -22,25 +22,32 @@ public final class TokenizerLocator {
             if (!Files.exists(t)) throw new ModelFormatException("tokenizer " + t + ": no such file or directory");
             return t;
         }
-        if (!Files.exists(model)) throw new ModelFormatException(model + ": no such file or directory");
         String name = model.getFileName().toString();
+        if (name.endsWith(".bin")) { // llama2.c: the tokenizer lives beside the checkpoint, whose header gives the vocabulary size
+            Path dir = model.toAbsolutePath().getParent();
+            if (Files.exists(dir.resolve("tokenizer.model"))) return dir.resolve("tokenizer.model");
+            if (!Files.exists(model)) throw new ModelFormatException(model + ": no such file (and no tokenizer.model beside it)");
+            int vocab = Llama2cCheckpoint.open(model).config().vocabSize();
+            if (Files.exists(dir.resolve("tok" + vocab + ".model"))) return dir.resolve("tok" + vocab + ".model");
+            throw noTokenizer(model);
+        }
+        if (!Files.exists(model)) throw new ModelFormatException(model + ": no such file or directory");
         if (Files.isDirectory(model)) {
             for (String f : new String[] {"tokenizer.json", "tokenizer.model"}) if (Files.exists(model.resolve(f))) return model.resolve(f);
-            throw BaseModel.noTokenizer(model.toString());
+            throw noTokenizer(model);
         }
         if (name.endsWith(".gguf")) {
             try (GgufFile f = GgufFile.open(model)) {
-                if (!f.metadata().contains("tokenizer.ggml.model")) throw BaseModel.noTokenizer(model.toString());
+                if (!f.metadata().contains("tokenizer.ggml.model")) throw noTokenizer(model);
             }
             return model;
         }
-        if (name.endsWith(".bin")) {
-            Path dir = model.toAbsolutePath().getParent();
-            int vocab = Llama2cCheckpoint.open(model).config().vocabSize();
-            for (String f : new String[] {"tokenizer.model", "tok" + vocab + ".model"}) if (Files.exists(dir.resolve(f))) return dir.resolve(f);
-            throw BaseModel.noTokenizer(model.toString());
-        }
         if (name.endsWith(".model") || name.endsWith(".json")) return model; // a tokenizer file given as the model
         throw new ModelFormatException(model + ": unknown model format (expected a .gguf file, a Hugging Face directory with config.json, or a llama2.c .bin)");
+    }
+
+    private static ModelFormatException noTokenizer(Path model) {
+        return new ModelFormatException(model + ": this model has no tokenizer (for a llama2.c .bin put tokenizer.model or tok<vocab>.model beside it;"
+                + " or give a tokenizer: tokenizer.json, tokenizer.model or a GGUF)");
     }
 }
