@@ -48,7 +48,9 @@ public final class Lora4j implements Runnable {
         return cl.execute(args);
     }
 
-    private static String describe(Throwable ex) {
+    static String describe(Throwable ex) {
+        String memory = MemoryLimits.explain(ex);
+        if (memory != null) return memory;
         String msg = ex.getMessage();
         return msg != null && !msg.isBlank() ? msg : ex.getClass().getSimpleName();
     }
