@@ -25,7 +25,7 @@ class ModelTokenizerSharedDataTest {
                 .requireTokenizer().fingerprint(), ModelLoader.tokenizer(SharedData.file("models/stories260K.gguf"), Optional.of(override)).fingerprint());
 
         Path lone = Files.copy(SharedData.file("models/stories260K.bin"), tmp.resolve("stories260K.bin")); // no tokenizer beside it
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ModelLoader.tokenizer(lone, Optional.empty()));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelLoader.tokenizer(lone, Optional.empty()));
         assertTrue(e.getMessage().contains("stories260K.bin") && e.getMessage().contains("no tokenizer"), e.getMessage());
     }
 }
