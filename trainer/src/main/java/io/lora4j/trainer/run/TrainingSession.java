@@ -102,8 +102,10 @@ public final class TrainingSession {
         if (result.tokensPerSecond() == 0 && result.steps() >= total) {
             log.printf("%ntraining was already complete (%d/%d steps): nothing to do; its losses are in metrics.jsonl and report.html%n", result.steps(), total);
         } else {
-            log.printf("%nfinished %d/%d steps: validation loss %.4f → %.4f, %.0f tokens/s (training steps; as in metrics.jsonl and report.html)%n", result.steps(), total, result.firstValLoss(), result.lastValLoss(),
-                    result.tokensPerSecond());
+            String val = Double.isNaN(result.firstValLoss()) ? String.format("%.4f", result.lastValLoss()) // resumed: the first value is in metrics.jsonl
+                    : String.format("%.4f → %.4f", result.firstValLoss(), result.lastValLoss());
+            log.printf("%nfinished %d/%d steps: validation loss %s, %.0f tokens/s (training steps; as in metrics.jsonl and report.html)%n", result.steps(), total,
+                    val, result.tokensPerSecond());
         }
         Path adapterDir = runDir.resolve("adapter");
         List<AdapterReport.Row> rows = List.of();
