@@ -44,22 +44,33 @@ final class LegacyQuantizers {
 
     /** d = max/−8 where max is the signed element of largest magnitude; q = min(15, (int8)(x·id + 8.5)). */
     static final class Q4_0 extends BlockQuantizer {
-        private final int[] codes = new int[32];
+        private final boolean simd;
 
-        Q4_0() { super(GgmlType.Q4_0); }
+        Q4_0() { this(Simd.ENABLED && LegacyVectorKernels.USABLE); }
+
+        /** With {@code simd} false, always the scalar reference (tests hold both to the same bytes). */
+        Q4_0(boolean simd) {
+            super(GgmlType.Q4_0);
+            this.simd = simd;
+        }
 
         @Override
         void quantizeBlocks(float[] x, int xo, int nBlocks, byte[] out, int oo) {
-            for (int b = 0; b < nBlocks; b++, xo += 32, oo += 18) {
-                float d = QuantMath.signedMaxAbs(x, xo, 32) / -8;
-                float id = d != 0 ? 1.0f / d : 0.0f;
-                putHalf(out, oo, d);
-                for (int j = 0; j < 32; j++) codes[j] = (int) (x[xo + j] * id + 8.5f); // a loop the JIT can vectorize
-                for (int j = 0; j < 16; j++) {
-                    int x0 = Math.min(15, (byte) codes[j]);
-                    int x1 = Math.min(15, (byte) codes[j + 16]);
-                    out[oo + 2 + j] = (byte) (x0 | (x1 << 4));
-                }
+            if (simd) {
+                LegacyVectorKernels.q4_0(x, xo, nBlocks, out, oo);
+                return;
+            }
+            for (int b = 0; b < nBlocks; b++, xo += 32, oo += 18) block(x, xo, out, oo);
+        }
+
+        static void block(float[] x, int xo, byte[] out, int oo) {
+            float d = QuantMath.signedMaxAbs(x, xo, 32) / -8;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            putHalf(out, oo, d);
+            for (int j = 0; j < 16; j++) {
+                int x0 = Math.min(15, (byte) (int) (x[xo + j] * id + 8.5f));
+                int x1 = Math.min(15, (byte) (int) (x[xo + 16 + j] * id + 8.5f));
+                out[oo + 2 + j] = (byte) (x0 | (x1 << 4));
             }
         }
     }

@@ -1,0 +1,20 @@
+package io.lora4j.export.quant;
+
+import io.lora4j.core.ggml.GgmlType;
+
+/**
+ * The quantizers with their fast paths (Vector API kernels) switched on or off explicitly, so tests can hold the
+ * two to the same bytes; {@link Quantizers#forType} picks the fast path whenever {@link Simd#ENABLED}.
+ */
+final class FastPaths {
+    private FastPaths() {}
+
+    /** {@code fast} is ignored where the machine's vectors are not ones the kernels handle. */
+    static Quantizer quantizer(GgmlType type, boolean fast) {
+        boolean simd = fast && Simd.ENABLED && LegacyVectorKernels.USABLE;
+        return switch (type) {
+            case Q4_0 -> new LegacyQuantizers.Q4_0(simd);
+            default -> Quantizers.forType(type);
+        };
+    }
+}
