@@ -11,9 +11,13 @@ final class FastPaths {
 
     /** {@code fast} is ignored where the machine's vectors are not ones the kernels handle. */
     static Quantizer quantizer(GgmlType type, boolean fast) {
-        boolean simd = fast && Simd.ENABLED && LegacyVectorKernels.USABLE;
+        boolean legacy = fast && LegacyQuantizers.SIMD;
         return switch (type) {
-            case Q4_0 -> new LegacyQuantizers.Q4_0(simd);
+            case Q8_0 -> new LegacyQuantizers.Q8_0(legacy);
+            case Q4_0 -> new LegacyQuantizers.Q4_0(legacy);
+            case Q4_1 -> new LegacyQuantizers.Q4_1(legacy);
+            case Q5_0 -> new LegacyQuantizers.Q5_0(legacy);
+            case Q5_1 -> new LegacyQuantizers.Q5_1(legacy);
             default -> Quantizers.forType(type);
         };
     }

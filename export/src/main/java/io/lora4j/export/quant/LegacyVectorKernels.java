@@ -5,6 +5,7 @@ import static io.lora4j.export.quant.QuantMath.putHalf;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -56,6 +57,136 @@ final class LegacyVectorKernels {
                 storeBytes(lo.or(hi.lanewise(VectorOperators.LSHL, 4)), out, oo + 2 + j);
             }
         }
+    }
+
+    /** Q5_0 blocks: Q4_0 with d = max/−16, codes up to 31, bit 4 of element j in bit j of qh. */
+    static void q5_0(float[] x, int xo, int nBlocks, byte[] out, int oo) {
+        for (int b = 0; b < nBlocks; b++, xo += 32, oo += 22) {
+            float max = signedMaxAbs32(x, xo);
+            float d = max / -16;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            if (!(Math.abs(id) <= Float.MAX_VALUE)) {
+                LegacyQuantizers.Q5_0.block(x, xo, out, oo);
+                continue;
+            }
+            putHalf(out, oo, d);
+            int qh = 0;
+            for (int j = 0; j < 16; j += VL) {
+                IntVector lo = floorSmall(FloatVector.fromArray(F, x, xo + j).mul(id).add(16.5f)).min(31);
+                IntVector hi = floorSmall(FloatVector.fromArray(F, x, xo + 16 + j).mul(id).add(16.5f)).min(31);
+                storeBytes(lo.and(0x0F).or(hi.and(0x0F).lanewise(VectorOperators.LSHL, 4)), out, oo + 6 + j);
+                qh |= highBits(lo, j) | highBits(hi, 16 + j);
+            }
+            putInt(out, oo + 2, qh);
+        }
+    }
+
+    /** Q4_1 blocks: d = (max−min)/15, codes min(15, (int8)((x−min)·id + 0.5)). */
+    static void q4_1(float[] x, int xo, int nBlocks, byte[] out, int oo) {
+        for (int b = 0; b < nBlocks; b++, xo += 32, oo += 20) {
+            FloatVector[] mm = minMax32(x, xo);
+            float min = mm[0].reduceLanes(VectorOperators.MIN), max = mm[1].reduceLanes(VectorOperators.MAX);
+            float d = (max - min) / 15;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            if (!regularRange(min, max, id)) {
+                LegacyQuantizers.Q4_1.block(x, xo, out, oo);
+                continue;
+            }
+            putHalf(out, oo, d);
+            putHalf(out, oo + 2, min);
+            for (int j = 0; j < 16; j += VL) {
+                IntVector lo = floorSmall(FloatVector.fromArray(F, x, xo + j).sub(min).mul(id).add(0.5f)).min(15);
+                IntVector hi = floorSmall(FloatVector.fromArray(F, x, xo + 16 + j).sub(min).mul(id).add(0.5f)).min(15);
+                storeBytes(lo.or(hi.lanewise(VectorOperators.LSHL, 4)), out, oo + 4 + j);
+            }
+        }
+    }
+
+    /** Q5_1 blocks: d = (max−min)/31, codes (uint8)((x−min)·id + 0.5), bit 4 of element j in bit j of qh. */
+    static void q5_1(float[] x, int xo, int nBlocks, byte[] out, int oo) {
+        for (int b = 0; b < nBlocks; b++, xo += 32, oo += 24) {
+            FloatVector[] mm = minMax32(x, xo);
+            float min = mm[0].reduceLanes(VectorOperators.MIN), max = mm[1].reduceLanes(VectorOperators.MAX);
+            float d = (max - min) / 31;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            if (!regularRange(min, max, id)) {
+                LegacyQuantizers.Q5_1.block(x, xo, out, oo);
+                continue;
+            }
+            putHalf(out, oo, d);
+            putHalf(out, oo + 2, min);
+            int qh = 0;
+            for (int j = 0; j < 16; j += VL) {
+                IntVector lo = floorSmall(FloatVector.fromArray(F, x, xo + j).sub(min).mul(id).add(0.5f)).and(0xFF);
+                IntVector hi = floorSmall(FloatVector.fromArray(F, x, xo + 16 + j).sub(min).mul(id).add(0.5f)).and(0xFF);
+                storeBytes(lo.and(0x0F).or(hi.and(0x0F).lanewise(VectorOperators.LSHL, 4)), out, oo + 8 + j);
+                qh |= highBits(lo, j) | highBits(hi, 16 + j);
+            }
+            putInt(out, oo + 4, qh);
+        }
+    }
+
+    /** Q8_0 blocks: d = amax/127, codes roundf(x·id) (half away from zero). */
+    static void q8_0(float[] x, int xo, int nBlocks, byte[] out, int oo) {
+        for (int b = 0; b < nBlocks; b++, xo += 32, oo += 34) {
+            FloatVector m = FloatVector.fromArray(F, x, xo).abs();
+            for (int j = VL; j < 32; j += VL) m = m.max(FloatVector.fromArray(F, x, xo + j).abs());
+            float amax = m.reduceLanes(VectorOperators.MAX);
+            float d = amax / 127;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            if (!(amax <= Float.MAX_VALUE && id <= Float.MAX_VALUE)) { // NaN/inf in the block, or 1/d overflowed
+                LegacyQuantizers.Q8_0.block(x, xo, out, oo);
+                continue;
+            }
+            putHalf(out, oo, d);
+            for (int j = 0; j < 32; j += VL) {
+                FloatVector v = FloatVector.fromArray(F, x, xo + j).mul(id);
+                FloatVector a = v.abs(), r = a.add(12582912f), rf = r.sub(12582912f);
+                VectorMask<Float> up = rf.compare(VectorOperators.GT, a); // nearest went above: floor is one less
+                FloatVector frac = a.sub(rf.sub(1f, up));                 // |v| − floor(|v|), exact
+                IntVector q = r.reinterpretAsInts().and(0x007FFFFF).sub(0x00400000).sub(1, up.cast(I))
+                        .add(1, frac.compare(VectorOperators.GE, 0.5f).cast(I));
+                storeBytes(q.lanewise(VectorOperators.NEG, v.compare(VectorOperators.LT, 0f).cast(I)), out, oo + 2 + j);
+            }
+        }
+    }
+
+    /** Lane-wise minimum and maximum of x[xo..xo+32) (to be reduced; see {@link #regularRange}). */
+    private static FloatVector[] minMax32(float[] x, int xo) {
+        FloatVector lo = FloatVector.fromArray(F, x, xo), hi = lo;
+        for (int j = VL; j < 32; j += VL) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + j);
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        return new FloatVector[] {lo, hi};
+    }
+
+    /**
+     * Whether the vector min and max equal C's {@code if (v < min)} scans (they differ only for NaN and for a
+     * zero extreme, where C keeps the first of 0.0 and −0.0) and the codes stay small: all finite, else scalar.
+     */
+    private static boolean regularRange(float min, float max, float id) {
+        return min != 0 && max != 0 && max - min <= Float.MAX_VALUE && Math.abs(id) <= Float.MAX_VALUE;
+    }
+
+    private static final int[] IOTA32 = new int[32];
+
+    static {
+        for (int i = 0; i < 32; i++) IOTA32[i] = i;
+    }
+
+    /** Bit 4 of lane k moved to bit {@code first + k}, all lanes OR-ed together. */
+    private static int highBits(IntVector codes, int first) {
+        return codes.lanewise(VectorOperators.LSHR, 4).and(1)
+                .lanewise(VectorOperators.LSHL, IntVector.fromArray(I, IOTA32, first)).reduceLanes(VectorOperators.OR);
+    }
+
+    private static void putInt(byte[] out, int at, int v) {
+        out[at] = (byte) v;
+        out[at + 1] = (byte) (v >>> 8);
+        out[at + 2] = (byte) (v >>> 16);
+        out[at + 3] = (byte) (v >>> 24);
     }
 
     /**
