@@ -12,8 +12,18 @@ import static io.lora4j.export.quant.QuantMath.nearestInt;
 final class SymmetricSearch {
     private final float[] w, wx;
     private final int[] laux, lauxB;
+    /** Vector API candidates, or null for the scalar reference. */
+    private final SymmetricVectorKernels.Scratch lanes;
 
     SymmetricSearch(int maxN) {
+        this(maxN, SIMD);
+    }
+
+    /** Whether new searches take the Vector API kernels (the other constructor picks the scalar reference). */
+    static final boolean SIMD = Simd.ENABLED && SymmetricVectorKernels.USABLE;
+
+    SymmetricSearch(int maxN, boolean simd) {
+        lanes = simd ? new SymmetricVectorKernels.Scratch() : null;
         w = new float[maxN];
         wx = new float[maxN];
         laux = new int[maxN];
@@ -47,6 +57,7 @@ final class SymmetricSearch {
         }
         float scale = suml2 != 0 ? sumlx / suml2 : 0f;
         float best = scale * sumlx;
+        if (lanes != null) return bestCandidate(n, nmax, max, x, xo, L, lo, scale, best);
         // The 18 candidates' sums are independent of each other; only choosing the best is sequential. Two
         // candidates per pass give the CPU two independent chains of float additions (each still in C's order).
         for (int k = 0; k < 18; k += 2) {
@@ -74,6 +85,25 @@ final class SymmetricSearch {
                 scale = sumlxB / suml2B;
                 best = scale * sumlxB;
             }
+        }
+        return scale;
+    }
+
+    /** The scalar loop's choice among the vector kernel's candidate sums, in the same order. */
+    private float bestCandidate(int n, int nmax, float max, float[] x, int xo, int[] L, int lo, float scale, float best) {
+        SymmetricVectorKernels.qxCandidates(n, nmax, max, x, xo, w, wx, lanes);
+        int winner = -1;
+        for (int k = 0; k < 18; k++) {
+            float sumlx = lanes.sumlx[k], suml2 = lanes.suml2[k];
+            if (suml2 > 0 && sumlx * sumlx > best * suml2) {
+                winner = k;
+                scale = sumlx / suml2;
+                best = scale * sumlx;
+            }
+        }
+        if (winner >= 0) {
+            float iscale = lanes.iscale[winner];
+            for (int i = 0; i < n; i++) L[lo + i] = clamp(nearestInt(iscale * x[xo + i]), -nmax, nmax - 1) + nmax;
         }
         return scale;
     }
