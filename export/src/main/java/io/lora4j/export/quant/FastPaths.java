@@ -18,6 +18,7 @@ final class FastPaths {
             case Q4_1 -> new LegacyQuantizers.Q4_1(legacy);
             case Q5_0 -> new LegacyQuantizers.Q5_0(legacy);
             case Q5_1 -> new LegacyQuantizers.Q5_1(legacy);
+            case Q3_K -> new Q3KQuantizer(fast && SymmetricSearch.SIMD);
             case Q6_K -> new Q6KQuantizer(fast && SymmetricSearch.SIMD);
             default -> Quantizers.forType(type);
         };

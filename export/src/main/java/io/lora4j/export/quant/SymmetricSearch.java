@@ -30,6 +30,10 @@ final class SymmetricSearch {
         lauxB = new int[maxN];
     }
 
+    private float signedMaxAbs(float[] x, int xo, int n) {
+        return lanes != null && n % SymmetricVectorKernels.VL == 0 ? SymmetricVectorKernels.signedMaxAbs(x, xo, n) : QuantMath.signedMaxAbs(x, xo, n);
+    }
+
     private void weigh(float[] x, int xo, int n) {
         for (int i = 0; i < n; i++) {
             float xi = x[xo + i];
@@ -41,7 +45,7 @@ final class SymmetricSearch {
 
     /** make_qx_quants(n, nmax, x, L, rmse_type=1, qw=NULL): codes L in [0, 2·nmax), returns the (signed) scale. */
     float qx(int n, int nmax, float[] x, int xo, int[] L, int lo) {
-        float max = QuantMath.signedMaxAbs(x, xo, n);
+        float max = signedMaxAbs(x, xo, n);
         if (Math.abs(max) < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) L[lo + i] = 0;
             return 0f;
@@ -113,7 +117,7 @@ final class SymmetricSearch {
      * on single codes; codes L in [0, 2·nmax) (left at 0 for an all-zero sub-block), returns the scale.
      */
     float q3(int n, int nmax, float[] x, int xo, int[] L, int lo) {
-        float max = QuantMath.signedMaxAbs(x, xo, n);
+        float max = signedMaxAbs(x, xo, n);
         if (Math.abs(max) < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) L[lo + i] = 0;
             return 0f;
@@ -127,27 +131,35 @@ final class SymmetricSearch {
             sumlx += wx[i] * l;
             suml2 += w[i] * l * l;
         }
-        for (int itry = 0; itry < 5; itry++) {
-            boolean changed = false;
-            for (int i = 0; i < n; i++) {
-                int li = L[lo + i];
-                float slx = sumlx - wx[i] * li;
-                if (slx > 0) {
-                    float sl2 = suml2 - w[i] * li * li;
-                    int newL = clamp(nearestInt(x[xo + i] * sl2 / slx), -nmax, nmax - 1);
-                    if (newL != li) {
-                        slx += wx[i] * newL;
-                        sl2 += w[i] * newL * newL;
-                        if (sl2 > 0 && slx * slx * suml2 > sumlx * sumlx * sl2) {
-                            L[lo + i] = newL;
-                            sumlx = slx;
-                            suml2 = sl2;
-                            changed = true;
+        if (lanes != null && n % SymmetricVectorKernels.VL == 0) {
+            lanes.q3sumlx = sumlx;
+            lanes.q3suml2 = suml2;
+            SymmetricVectorKernels.q3Descent(n, nmax, x, xo, w, wx, L, lo, lanes);
+            sumlx = lanes.q3sumlx;
+            suml2 = lanes.q3suml2;
+        } else {
+            for (int itry = 0; itry < 5; itry++) {
+                boolean changed = false;
+                for (int i = 0; i < n; i++) {
+                    int li = L[lo + i];
+                    float slx = sumlx - wx[i] * li;
+                    if (slx > 0) {
+                        float sl2 = suml2 - w[i] * li * li;
+                        int newL = clamp(nearestInt(x[xo + i] * sl2 / slx), -nmax, nmax - 1);
+                        if (newL != li) {
+                            slx += wx[i] * newL;
+                            sl2 += w[i] * newL * newL;
+                            if (sl2 > 0 && slx * slx * suml2 > sumlx * sumlx * sl2) {
+                                L[lo + i] = newL;
+                                sumlx = slx;
+                                suml2 = sl2;
+                                changed = true;
+                            }
                         }
                     }
                 }
+                if (!changed) break;
             }
-            if (!changed) break;
         }
         for (int i = 0; i < n; i++) L[lo + i] += nmax;
         return suml2 > 0f ? sumlx / suml2 : 0f;

@@ -2,6 +2,7 @@ package io.lora4j.export.quant;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -31,9 +32,16 @@ final class SymmetricVectorKernels {
         return l.add(0x4B400000).reinterpretAsFloats().sub(12582912f);
     }
 
-    /** Per-thread scratch: candidate inverse scales and their sums. */
+    /** Per-thread scratch: candidate inverse scales and their sums; make_q3_quants' running sums. */
     static final class Scratch {
         final float[] iscale = new float[LANES], sumlx = new float[LANES], suml2 = new float[LANES];
+        float q3sumlx, q3suml2;
+    }
+
+    private static final int[] IOTA = new int[64];
+
+    static {
+        for (int i = 0; i < IOTA.length; i++) IOTA[i] = i;
     }
 
     /**
@@ -62,6 +70,75 @@ final class SymmetricVectorKernels {
     static void requantize(float[] x, int xo, float d, int n, int min, int max, int offset, int[] L, int lo) {
         for (int i = 0; i < n; i += VL) {
             nearestClamped(FloatVector.fromArray(F, x, xo + i).div(d), min, max).add(offset).intoArray(L, lo + i);
+        }
+    }
+
+    /**
+     * make_q3_quants' coordinate descent (up to 5 passes over single codes) on x[xo..xo+n), codes L[lo..lo+n) in
+     * [−nmax, nmax), running sums in {@code s.q3sumlx}, {@code s.q3suml2}. An element whose new code equals its old
+     * one (or whose slx ≤ 0) changes nothing, so all elements of a chunk are evaluated at once against the current
+     * sums, with the scalar code's float operations lane by lane; only the first element that proposes a change is
+     * then decided in scalar code, and the chunk is re-evaluated only when that change was taken.
+     */
+    static boolean q3Descent(int n, int nmax, float[] x, int xo, float[] w, float[] wx, int[] L, int lo, Scratch s) {
+        float sumlx = s.q3sumlx, suml2 = s.q3suml2;
+        boolean any = false;
+        for (int itry = 0; itry < 5; itry++) {
+            boolean changed = false;
+            for (int c = 0; c < n; c += VL) {
+                FloatVector xv = FloatVector.fromArray(F, x, xo + c), wv = FloatVector.fromArray(F, w, c), wxv = FloatVector.fromArray(F, wx, c);
+                IntVector iota = IntVector.fromArray(I, IOTA, 0);
+                VectorMask<Integer> cand = proposals(nmax, xv, wv, wxv, IntVector.fromArray(I, L, lo + c), sumlx, suml2);
+                while (cand.anyTrue()) {
+                    int k = iota.blend(VL, cand.not()).reduceLanes(VectorOperators.MIN);
+                    int i = c + k, li = L[lo + i];
+                    float slx = sumlx - wx[i] * li;
+                    float sl2 = suml2 - w[i] * li * li;
+                    int newL = QuantMath.clamp(QuantMath.nearestInt(x[xo + i] * sl2 / slx), -nmax, nmax - 1);
+                    slx += wx[i] * newL;
+                    sl2 += w[i] * newL * newL;
+                    if (sl2 > 0 && slx * slx * suml2 > sumlx * sumlx * sl2) {
+                        L[lo + i] = newL;
+                        sumlx = slx;
+                        suml2 = sl2;
+                        changed = true;
+                        cand = proposals(nmax, xv, wv, wxv, IntVector.fromArray(I, L, lo + c), sumlx, suml2);
+                    }
+                    cand = cand.and(iota.compare(VectorOperators.GT, k));
+                }
+            }
+            any |= changed;
+            if (!changed) break;
+        }
+        s.q3sumlx = sumlx;
+        s.q3suml2 = suml2;
+        return any;
+    }
+
+    /** Lanes whose element would propose a new code against the sums: slx > 0 and the rounded code differs. */
+    private static VectorMask<Integer> proposals(int nmax, FloatVector xv, FloatVector wv, FloatVector wxv, IntVector l,
+                                                 float sumlx, float suml2) {
+        FloatVector lf = toFloat(l);
+        FloatVector slx = FloatVector.broadcast(F, sumlx).sub(wxv.mul(lf));
+        FloatVector sl2 = FloatVector.broadcast(F, suml2).sub(wv.mul(lf).mul(lf));
+        IntVector newL = nearestClamped(xv.mul(sl2).div(slx), -nmax, nmax - 1);
+        return slx.compare(VectorOperators.GT, 0f).cast(I).and(newL.compare(VectorOperators.NE, l));
+    }
+
+    /**
+     * {@link QuantMath#signedMaxAbs} for n a multiple of the lanes: the maximum |x| is exact in any order, and the
+     * first element reaching it is C's winner. A NaN (which C's strict {@code >} never picks) goes to the scalar scan.
+     */
+    static float signedMaxAbs(float[] x, int xo, int n) {
+        FloatVector m = FloatVector.fromArray(F, x, xo).abs();
+        for (int i = VL; i < n; i += VL) m = m.max(FloatVector.fromArray(F, x, xo + i).abs());
+        float amax = m.reduceLanes(VectorOperators.MAX);
+        if (amax != amax) return QuantMath.signedMaxAbs(x, xo, n);
+        if (amax == 0) return 0f; // C keeps its initial 0 (never a −0.0 element)
+        IntVector iota = IntVector.fromArray(I, IOTA, 0);
+        for (int i = 0; ; i += VL) {
+            VectorMask<Integer> hit = FloatVector.fromArray(F, x, xo + i).abs().compare(VectorOperators.EQ, amax).cast(I);
+            if (hit.anyTrue()) return x[xo + i + iota.blend(VL, hit.not()).reduceLanes(VectorOperators.MIN)];
         }
     }
 }
