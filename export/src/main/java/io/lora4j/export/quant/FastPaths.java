@@ -18,6 +18,9 @@ final class FastPaths {
             case Q4_1 -> new LegacyQuantizers.Q4_1(legacy);
             case Q5_0 -> new LegacyQuantizers.Q5_0(legacy);
             case Q5_1 -> new LegacyQuantizers.Q5_1(legacy);
+            case Q2_K -> new Q2KQuantizer(fast && MinScaleSearch.SIMD);
+            case Q4_K -> Q45KQuantizer.q4K(fast && MinScaleSearch.SIMD);
+            case Q5_K -> Q45KQuantizer.q5K(fast && MinScaleSearch.SIMD);
             case Q3_K -> new Q3KQuantizer(fast && SymmetricSearch.SIMD);
             case Q6_K -> new Q6KQuantizer(fast && SymmetricSearch.SIMD);
             default -> Quantizers.forType(type);

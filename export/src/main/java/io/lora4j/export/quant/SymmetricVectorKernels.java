@@ -125,6 +125,13 @@ final class SymmetricVectorKernels {
         return slx.compare(VectorOperators.GT, 0f).cast(I).and(newL.compare(VectorOperators.NE, l));
     }
 
+    /** L[lo+i] = clamp(nearest_int((x[xo+i] + dm) / d), min, max) for i < n (n a multiple of the lanes). */
+    static void requantizeShifted(float[] x, int xo, float dm, float d, int n, int min, int max, int[] L, int lo) {
+        for (int i = 0; i < n; i += VL) {
+            nearestClamped(FloatVector.fromArray(F, x, xo + i).add(dm).div(d), min, max).intoArray(L, lo + i);
+        }
+    }
+
     /**
      * {@link QuantMath#signedMaxAbs} for n a multiple of the lanes: the maximum |x| is exact in any order, and the
      * first element reaching it is C's winner. A NaN (which C's strict {@code >} never picks) goes to the scalar scan.
