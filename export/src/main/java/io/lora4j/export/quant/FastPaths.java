@@ -18,6 +18,8 @@ final class FastPaths {
             case Q4_1 -> new LegacyQuantizers.Q4_1(legacy);
             case Q5_0 -> new LegacyQuantizers.Q5_0(legacy);
             case Q5_1 -> new LegacyQuantizers.Q5_1(legacy);
+            case F16 -> new FloatQuantizers.F16(fast && FloatQuantizers.SIMD);
+            case BF16 -> new FloatQuantizers.BF16(fast && FloatQuantizers.SIMD);
             case Q2_K -> new Q2KQuantizer(fast && MinScaleSearch.SIMD);
             case Q4_K -> Q45KQuantizer.q4K(fast && MinScaleSearch.SIMD);
             case Q5_K -> Q45KQuantizer.q5K(fast && MinScaleSearch.SIMD);

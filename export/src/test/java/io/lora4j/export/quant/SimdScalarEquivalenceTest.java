@@ -27,7 +27,7 @@ class SimdScalarEquivalenceTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(names = {"F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void fastPathWritesTheScalarBytes(GgmlType type) {
         List<float[]> rows = rows();
         for (int r = 0; r < rows.size(); r++) {
@@ -35,6 +35,18 @@ class SimdScalarEquivalenceTest {
             byte[] fast = quantize(FastPaths.quantizer(type, true), x);
             byte[] ref = quantize(FastPaths.quantizer(type, false), x);
             assertArrayEquals(ref, fast, type + " row " + r + " (" + describe(x) + ")");
+        }
+    }
+
+    /** Rows whose length is not a whole number of vectors: the float kernels leave the tail to the scalar code. */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(names = {"F16", "BF16"})
+    void floatTypesConvertRowTails(GgmlType type) {
+        SplittableRandom r = new SplittableRandom(7);
+        for (int n = 1; n < 70; n += 3) {
+            float[] x = new float[n];
+            for (int i = 0; i < n; i++) x[i] = (float) r.nextGaussian() * (i % 5 == 0 ? 1e5f : 1f);
+            assertArrayEquals(quantize(FastPaths.quantizer(type, false), x), quantize(FastPaths.quantizer(type, true), x), type + " n=" + n);
         }
     }
 
@@ -76,6 +88,10 @@ class SimdScalarEquivalenceTest {
         rows.add(fill(i -> (float) Math.scalb(r.nextGaussian(), -r.nextInt(150))));
         // sparse zeros and tiny values among normal ones
         rows.add(fill(i -> r.nextInt(3) == 0 ? 0f : r.nextInt(3) == 0 ? 1e-30f : (float) r.nextGaussian()));
+        // fp16 boundaries: largest half, the overflow threshold, smallest normal and subnormal halves, their halfway points
+        float[] edges = {65504f, 65519.996f, 65520f, 0x1p-14f, 0x1.ffcp-15f, 0x1p-24f, 0x1p-25f, 0x1.8p-24f, 0x1.000002p-25f, 1e-8f, 3.0e-8f,
+            Float.MIN_VALUE, Float.MIN_NORMAL, 1.00048828125f, 1.0009765625f, 1.00146484375f, 0x1.00018p0f, 0x1.00008p0f};
+        rows.add(fill(i -> (i / edges.length) % 2 == 0 ? edges[i % edges.length] : -edges[i % edges.length]));
         // non-finite values: ggml's behaviour is what it is; the fast path must reproduce the scalar one
         rows.add(fill(i -> i % 97 == 5 ? Float.NaN : (float) r.nextGaussian()));
         rows.add(fill(i -> i % 89 == 5 ? Float.POSITIVE_INFINITY : (float) r.nextGaussian()));
