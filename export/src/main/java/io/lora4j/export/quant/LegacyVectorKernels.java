@@ -27,17 +27,21 @@ final class LegacyVectorKernels {
     private LegacyVectorKernels() {}
 
     /**
-     * The largest |x| of x[xo..xo+32) as the signed element (the first one wins ties, as C's strict {@code >}), or
-     * NaN when the block holds a NaN or an infinity (the caller then takes the scalar path).
+     * The largest |x| of x[xo..xo+32) as the signed element (C's strict {@code >} keeps the first of equal
+     * magnitudes), or NaN where the block holds a NaN or an infinity, or where the largest and the most negative
+     * element have the same magnitude (then only a scan knows which came first): the caller takes the scalar path.
      */
     private static float signedMaxAbs32(float[] x, int xo) {
-        FloatVector m = FloatVector.fromArray(F, x, xo).abs();
-        for (int j = VL; j < 32; j += VL) m = m.max(FloatVector.fromArray(F, x, xo + j).abs());
-        float amax = m.reduceLanes(VectorOperators.MAX);
-        if (amax == 0) return 0f; // C keeps its initial max = 0 (never a −0.0 element)
-        if (!(amax <= Float.MAX_VALUE)) return Float.NaN;
-        for (int j = xo; j < xo + 32; j++) if (Math.abs(x[j]) == amax) return x[j];
-        return Float.NaN;
+        FloatVector lo = FloatVector.fromArray(F, x, xo), hi = lo;
+        for (int j = VL; j < 32; j += VL) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + j);
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        float max = hi.reduceLanes(VectorOperators.MAX), negMin = -lo.reduceLanes(VectorOperators.MIN);
+        if (max > negMin) return max <= Float.MAX_VALUE ? max : Float.NaN;
+        if (negMin > max) return -negMin >= -Float.MAX_VALUE ? -negMin : Float.NaN;
+        return max == 0 ? 0f : Float.NaN; // all zeros: C keeps its initial max = 0 (never a −0.0 element)
     }
 
     /** Q4_0 blocks; a block whose codes could leave the range of {@link #floorSmall} goes to the scalar code. */
@@ -46,7 +50,7 @@ final class LegacyVectorKernels {
             float max = signedMaxAbs32(x, xo);
             float d = max / -8;
             float id = d != 0 ? 1.0f / d : 0.0f;
-            if (!(Math.abs(id) <= Float.MAX_VALUE)) { // NaN/inf in the block, or 1/d overflowed
+            if (!(Math.abs(id) <= Float.MAX_VALUE)) { // see signedMaxAbs32, or 1/d overflowed
                 LegacyQuantizers.Q4_0.block(x, xo, out, oo);
                 continue;
             }
@@ -75,7 +79,7 @@ final class LegacyVectorKernels {
                 IntVector lo = floorSmall(FloatVector.fromArray(F, x, xo + j).mul(id).add(16.5f)).min(31);
                 IntVector hi = floorSmall(FloatVector.fromArray(F, x, xo + 16 + j).mul(id).add(16.5f)).min(31);
                 storeBytes(lo.and(0x0F).or(hi.and(0x0F).lanewise(VectorOperators.LSHL, 4)), out, oo + 6 + j);
-                qh |= highBits(lo, j) | highBits(hi, 16 + j);
+                qh |= highBits(lo, hi, j);
             }
             putInt(out, oo + 2, qh);
         }
@@ -84,8 +88,13 @@ final class LegacyVectorKernels {
     /** Q4_1 blocks: d = (max−min)/15, codes min(15, (int8)((x−min)·id + 0.5)). */
     static void q4_1(float[] x, int xo, int nBlocks, byte[] out, int oo) {
         for (int b = 0; b < nBlocks; b++, xo += 32, oo += 20) {
-            FloatVector[] mm = minMax32(x, xo);
-            float min = mm[0].reduceLanes(VectorOperators.MIN), max = mm[1].reduceLanes(VectorOperators.MAX);
+            FloatVector lov = FloatVector.fromArray(F, x, xo), hiv = lov;
+            for (int j = VL; j < 32; j += VL) {
+                FloatVector v = FloatVector.fromArray(F, x, xo + j);
+                lov = lov.min(v);
+                hiv = hiv.max(v);
+            }
+            float min = lov.reduceLanes(VectorOperators.MIN), max = hiv.reduceLanes(VectorOperators.MAX);
             float d = (max - min) / 15;
             float id = d != 0 ? 1.0f / d : 0.0f;
             if (!regularRange(min, max, id)) {
@@ -105,8 +114,13 @@ final class LegacyVectorKernels {
     /** Q5_1 blocks: d = (max−min)/31, codes (uint8)((x−min)·id + 0.5), bit 4 of element j in bit j of qh. */
     static void q5_1(float[] x, int xo, int nBlocks, byte[] out, int oo) {
         for (int b = 0; b < nBlocks; b++, xo += 32, oo += 24) {
-            FloatVector[] mm = minMax32(x, xo);
-            float min = mm[0].reduceLanes(VectorOperators.MIN), max = mm[1].reduceLanes(VectorOperators.MAX);
+            FloatVector lov = FloatVector.fromArray(F, x, xo), hiv = lov;
+            for (int j = VL; j < 32; j += VL) {
+                FloatVector v = FloatVector.fromArray(F, x, xo + j);
+                lov = lov.min(v);
+                hiv = hiv.max(v);
+            }
+            float min = lov.reduceLanes(VectorOperators.MIN), max = hiv.reduceLanes(VectorOperators.MAX);
             float d = (max - min) / 31;
             float id = d != 0 ? 1.0f / d : 0.0f;
             if (!regularRange(min, max, id)) {
@@ -120,7 +134,7 @@ final class LegacyVectorKernels {
                 IntVector lo = floorSmall(FloatVector.fromArray(F, x, xo + j).sub(min).mul(id).add(0.5f)).and(0xFF);
                 IntVector hi = floorSmall(FloatVector.fromArray(F, x, xo + 16 + j).sub(min).mul(id).add(0.5f)).and(0xFF);
                 storeBytes(lo.and(0x0F).or(hi.and(0x0F).lanewise(VectorOperators.LSHL, 4)), out, oo + 8 + j);
-                qh |= highBits(lo, j) | highBits(hi, 16 + j);
+                qh |= highBits(lo, hi, j);
             }
             putInt(out, oo + 4, qh);
         }
@@ -151,17 +165,6 @@ final class LegacyVectorKernels {
         }
     }
 
-    /** Lane-wise minimum and maximum of x[xo..xo+32) (to be reduced; see {@link #regularRange}). */
-    private static FloatVector[] minMax32(float[] x, int xo) {
-        FloatVector lo = FloatVector.fromArray(F, x, xo), hi = lo;
-        for (int j = VL; j < 32; j += VL) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + j);
-            lo = lo.min(v);
-            hi = hi.max(v);
-        }
-        return new FloatVector[] {lo, hi};
-    }
-
     /**
      * Whether the vector min and max equal C's {@code if (v < min)} scans (they differ only for NaN and for a
      * zero extreme, where C keeps the first of 0.0 and −0.0) and the codes stay small: all finite, else scalar.
@@ -176,10 +179,11 @@ final class LegacyVectorKernels {
         for (int i = 0; i < 32; i++) IOTA32[i] = i;
     }
 
-    /** Bit 4 of lane k moved to bit {@code first + k}, all lanes OR-ed together. */
-    private static int highBits(IntVector codes, int first) {
-        return codes.lanewise(VectorOperators.LSHR, 4).and(1)
-                .lanewise(VectorOperators.LSHL, IntVector.fromArray(I, IOTA32, first)).reduceLanes(VectorOperators.OR);
+    /** Bit 4 of lane k of lo to bit j + k, of hi to bit 16 + j + k, all OR-ed together. */
+    private static int highBits(IntVector lo, IntVector hi, int j) {
+        IntVector a = lo.lanewise(VectorOperators.LSHR, 4).and(1).lanewise(VectorOperators.LSHL, IntVector.fromArray(I, IOTA32, j));
+        IntVector b = hi.lanewise(VectorOperators.LSHR, 4).and(1).lanewise(VectorOperators.LSHL, IntVector.fromArray(I, IOTA32, 16 + j));
+        return a.or(b).reduceLanes(VectorOperators.OR);
     }
 
     private static void putInt(byte[] out, int at, int v) {
