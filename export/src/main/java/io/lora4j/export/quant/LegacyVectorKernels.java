@@ -32,16 +32,30 @@ final class LegacyVectorKernels {
      * element have the same magnitude (then only a scan knows which came first): the caller takes the scalar path.
      */
     private static float signedMaxAbs32(float[] x, int xo) {
-        FloatVector lo = FloatVector.fromArray(F, x, xo), hi = lo;
+        IntVector lo = ordered(x, xo), hi = lo;
         for (int j = VL; j < 32; j += VL) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + j);
+            IntVector v = ordered(x, xo + j);
             lo = lo.min(v);
             hi = hi.max(v);
         }
-        float max = hi.reduceLanes(VectorOperators.MAX), negMin = -lo.reduceLanes(VectorOperators.MIN);
+        float max = unordered(hi.reduceLanes(VectorOperators.MAX)), negMin = -unordered(lo.reduceLanes(VectorOperators.MIN));
         if (max > negMin) return max <= Float.MAX_VALUE ? max : Float.NaN;
         if (negMin > max) return -negMin >= -Float.MAX_VALUE ? -negMin : Float.NaN;
         return max == 0 ? 0f : Float.NaN; // all zeros: C keeps its initial max = 0 (never a −0.0 element)
+    }
+
+    /**
+     * x[xo..xo+VL) as ints in the order of the floats (−0.0 just below +0.0, NaNs beyond the infinities): integer
+     * min and max are single instructions, where float ones with Java's NaN and signed-zero rules are not.
+     */
+    private static IntVector ordered(float[] x, int xo) {
+        IntVector b = FloatVector.fromArray(F, x, xo).reinterpretAsInts();
+        return b.lanewise(VectorOperators.XOR, b.lanewise(VectorOperators.ASHR, 31).and(0x7FFFFFFF));
+    }
+
+    /** The float whose {@link #ordered} int is i. */
+    private static float unordered(int i) {
+        return Float.intBitsToFloat(i ^ ((i >> 31) & 0x7FFFFFFF));
     }
 
     /** Q4_0 blocks; a block whose codes could leave the range of {@link #floorSmall} goes to the scalar code. */
@@ -88,13 +102,13 @@ final class LegacyVectorKernels {
     /** Q4_1 blocks: d = (max−min)/15, codes min(15, (int8)((x−min)·id + 0.5)). */
     static void q4_1(float[] x, int xo, int nBlocks, byte[] out, int oo) {
         for (int b = 0; b < nBlocks; b++, xo += 32, oo += 20) {
-            FloatVector lov = FloatVector.fromArray(F, x, xo), hiv = lov;
+            IntVector lov = ordered(x, xo), hiv = lov;
             for (int j = VL; j < 32; j += VL) {
-                FloatVector v = FloatVector.fromArray(F, x, xo + j);
+                IntVector v = ordered(x, xo + j);
                 lov = lov.min(v);
                 hiv = hiv.max(v);
             }
-            float min = lov.reduceLanes(VectorOperators.MIN), max = hiv.reduceLanes(VectorOperators.MAX);
+            float min = unordered(lov.reduceLanes(VectorOperators.MIN)), max = unordered(hiv.reduceLanes(VectorOperators.MAX));
             float d = (max - min) / 15;
             float id = d != 0 ? 1.0f / d : 0.0f;
             if (!regularRange(min, max, id)) {
@@ -114,13 +128,13 @@ final class LegacyVectorKernels {
     /** Q5_1 blocks: d = (max−min)/31, codes (uint8)((x−min)·id + 0.5), bit 4 of element j in bit j of qh. */
     static void q5_1(float[] x, int xo, int nBlocks, byte[] out, int oo) {
         for (int b = 0; b < nBlocks; b++, xo += 32, oo += 24) {
-            FloatVector lov = FloatVector.fromArray(F, x, xo), hiv = lov;
+            IntVector lov = ordered(x, xo), hiv = lov;
             for (int j = VL; j < 32; j += VL) {
-                FloatVector v = FloatVector.fromArray(F, x, xo + j);
+                IntVector v = ordered(x, xo + j);
                 lov = lov.min(v);
                 hiv = hiv.max(v);
             }
-            float min = lov.reduceLanes(VectorOperators.MIN), max = hiv.reduceLanes(VectorOperators.MAX);
+            float min = unordered(lov.reduceLanes(VectorOperators.MIN)), max = unordered(hiv.reduceLanes(VectorOperators.MAX));
             float d = (max - min) / 31;
             float id = d != 0 ? 1.0f / d : 0.0f;
             if (!regularRange(min, max, id)) {
@@ -143,9 +157,10 @@ final class LegacyVectorKernels {
     /** Q8_0 blocks: d = amax/127, codes roundf(x·id) (half away from zero). */
     static void q8_0(float[] x, int xo, int nBlocks, byte[] out, int oo) {
         for (int b = 0; b < nBlocks; b++, xo += 32, oo += 34) {
-            FloatVector m = FloatVector.fromArray(F, x, xo).abs();
-            for (int j = VL; j < 32; j += VL) m = m.max(FloatVector.fromArray(F, x, xo + j).abs());
-            float amax = m.reduceLanes(VectorOperators.MAX);
+            // |x| bits order as the magnitudes (a NaN above infinity, caught below)
+            IntVector m = FloatVector.fromArray(F, x, xo).reinterpretAsInts().and(0x7FFFFFFF);
+            for (int j = VL; j < 32; j += VL) m = m.max(FloatVector.fromArray(F, x, xo + j).reinterpretAsInts().and(0x7FFFFFFF));
+            float amax = Float.intBitsToFloat(m.reduceLanes(VectorOperators.MAX));
             float d = amax / 127;
             float id = d != 0 ? 1.0f / d : 0.0f;
             if (!(amax <= Float.MAX_VALUE && id <= Float.MAX_VALUE)) { // NaN/inf in the block, or 1/d overflowed
@@ -166,8 +181,8 @@ final class LegacyVectorKernels {
     }
 
     /**
-     * Whether the vector min and max equal C's {@code if (v < min)} scans (they differ only for NaN and for a
-     * zero extreme, where C keeps the first of 0.0 and −0.0) and the codes stay small: all finite, else scalar.
+     * Whether the vector min and max equal C's {@code if (v < min)} scans (they differ only for NaN, for
+     * infinities, and for a zero extreme, where C keeps the first of 0.0 and −0.0) and the codes stay small.
      */
     private static boolean regularRange(float min, float max, float id) {
         return min != 0 && max != 0 && max - min <= Float.MAX_VALUE && Math.abs(id) <= Float.MAX_VALUE;

@@ -137,15 +137,20 @@ final class SymmetricVectorKernels {
      * first element reaching it is C's winner. A NaN (which C's strict {@code >} never picks) goes to the scalar scan.
      */
     static float signedMaxAbs(float[] x, int xo, int n) {
-        FloatVector m = FloatVector.fromArray(F, x, xo).abs();
-        for (int i = VL; i < n; i += VL) m = m.max(FloatVector.fromArray(F, x, xo + i).abs());
-        float amax = m.reduceLanes(VectorOperators.MAX);
-        if (amax != amax) return QuantMath.signedMaxAbs(x, xo, n);
+        // |x| bits order as the magnitudes, with a NaN above infinity; integer max is one instruction
+        IntVector m = absBits(x, xo);
+        for (int i = VL; i < n; i += VL) m = m.max(absBits(x, xo + i));
+        int amax = m.reduceLanes(VectorOperators.MAX);
+        if (amax > 0x7F800000) return QuantMath.signedMaxAbs(x, xo, n);
         if (amax == 0) return 0f; // C keeps its initial 0 (never a −0.0 element)
         IntVector iota = IntVector.fromArray(I, IOTA, 0);
         for (int i = 0; ; i += VL) {
-            VectorMask<Integer> hit = FloatVector.fromArray(F, x, xo + i).abs().compare(VectorOperators.EQ, amax).cast(I);
+            VectorMask<Integer> hit = absBits(x, xo + i).compare(VectorOperators.EQ, amax);
             if (hit.anyTrue()) return x[xo + i + iota.blend(VL, hit.not()).reduceLanes(VectorOperators.MIN)];
         }
+    }
+
+    private static IntVector absBits(float[] x, int xo) {
+        return FloatVector.fromArray(F, x, xo).reinterpretAsInts().and(0x7FFFFFFF);
     }
 }
