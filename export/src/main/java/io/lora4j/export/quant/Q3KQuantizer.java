@@ -26,7 +26,7 @@ final class Q3KQuantizer extends BlockQuantizer {
     /** With {@code simd} false, the scalar reference throughout. */
     Q3KQuantizer(boolean simd) {
         super(GgmlType.Q3_K);
-        this.simd = simd && SymmetricVectorKernels.VL <= 16;
+        this.simd = simd && LegacyQuantizers.SIMD; // 8 or 16 lanes, as packQ3's byte stores need
         search = new SymmetricSearch(16, simd);
     }
 
@@ -67,6 +67,10 @@ final class Q3KQuantizer extends BlockQuantizer {
             if (d == 0) continue;
             if (simd) SymmetricVectorKernels.requantize(x, xo + 16 * j, d, 16, -4, 3, 4, L, 16 * j);
             else for (int ii = 0; ii < 16; ii++) L[16 * j + ii] = clamp(nearestInt(x[xo + 16 * j + ii] / d), -4, 3) + 4;
+        }
+        if (simd) {
+            SymmetricVectorKernels.packQ3(L, out, oo);
+            return;
         }
         // high bit of element j goes to bit j/32 of hmask[j % 32]; the low two bits stay in L
         Arrays.fill(out, oo, oo + 32, (byte) 0);

@@ -133,6 +133,25 @@ final class SymmetricVectorKernels {
     }
 
     /**
+     * Q3_K's code layout from 256 codes 0..7: bit 2 of code j to bit j/32 of hmask[j % 32] (out[oo..oo+32)), the
+     * low two bits as Q2_K's 2-bit planes (out[oo+32..oo+96)). Integer work only; the same bytes as the scalar loops.
+     */
+    static void packQ3(int[] L, byte[] out, int oo) {
+        for (int l = 0; l < 32; l += VL) {
+            IntVector h = IntVector.zero(I);
+            for (int g = 0; g < 8; g++) h = h.or(IntVector.fromArray(I, L, 32 * g + l).lanewise(VectorOperators.LSHR, 2).and(1).lanewise(VectorOperators.LSHL, g));
+            LegacyVectorKernels.storeBytes(h, out, oo + l);
+            for (int j = 0; j < 256; j += 128) {
+                IntVector q = IntVector.fromArray(I, L, j + l).and(3)
+                        .or(IntVector.fromArray(I, L, j + l + 32).and(3).lanewise(VectorOperators.LSHL, 2))
+                        .or(IntVector.fromArray(I, L, j + l + 64).and(3).lanewise(VectorOperators.LSHL, 4))
+                        .or(IntVector.fromArray(I, L, j + l + 96).and(3).lanewise(VectorOperators.LSHL, 6));
+                LegacyVectorKernels.storeBytes(q, out, oo + 32 + j / 4 + l);
+            }
+        }
+    }
+
+    /**
      * {@link QuantMath#signedMaxAbs} for n a multiple of the lanes: the maximum |x| is exact in any order, and the
      * first element reaching it is C's winner. A NaN (which C's strict {@code >} never picks) goes to the scalar scan.
      */
