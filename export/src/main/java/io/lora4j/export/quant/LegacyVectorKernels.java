@@ -12,8 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API versions of the 32-element types' block loops. Only lane-wise float operations (each lane the same
- * single rounding as the scalar code) and max reductions (exact in any order) are vectorised, so the bytes equal the
- * scalar quantizers'. Loaded only when {@link Simd#ENABLED}; {@link #USABLE} says whether the machine's preferred
+ * single rounding as the scalar code), min/max reductions (exact in any order; blocks where C's scan could pick
+ * differently, with NaN, infinities, signed zeros or ties, go to the scalar code) and integer work are vectorised,
+ * so the bytes equal the scalar quantizers'. Loaded only when {@link Simd#ENABLED}; {@link #USABLE} says whether the machine's preferred
  * vector is one these loops handle (8 or 16 float lanes).
  */
 final class LegacyVectorKernels {
