@@ -5,6 +5,9 @@ import io.lora4j.core.ggml.GgmlType;
 
 /** The unquantized storage types: F32 as is, F16 and BF16 with ggml's rounding (core's {@link Float16}). */
 final class FloatQuantizers {
+    /** Whether new F16/BF16 quantizers take the Vector API kernels. */
+    static final boolean SIMD = Simd.ENABLED && FloatVectorKernels.USABLE;
+
     private FloatQuantizers() {}
 
     static final class F32 extends BlockQuantizer {
@@ -23,10 +26,24 @@ final class FloatQuantizers {
     }
 
     static final class F16 extends BlockQuantizer {
-        F16() { super(GgmlType.F16); }
+        private final boolean simd;
+
+        F16() { this(SIMD); }
+
+        /** With {@code simd} false, the scalar reference. */
+        F16(boolean simd) {
+            super(GgmlType.F16);
+            this.simd = simd;
+        }
 
         @Override
         void quantizeBlocks(float[] x, int xo, int n, byte[] out, int oo) {
+            if (simd) {
+                int done = FloatVectorKernels.f16(x, xo, n, out, oo);
+                xo += done;
+                oo += 2 * done;
+                n -= done;
+            }
             for (int i = 0; i < n; i++, oo += 2) {
                 short h = Float16.floatToHalf(x[xo + i]);
                 out[oo] = (byte) h;
@@ -36,10 +53,24 @@ final class FloatQuantizers {
     }
 
     static final class BF16 extends BlockQuantizer {
-        BF16() { super(GgmlType.BF16); }
+        private final boolean simd;
+
+        BF16() { this(SIMD); }
+
+        /** With {@code simd} false, the scalar reference. */
+        BF16(boolean simd) {
+            super(GgmlType.BF16);
+            this.simd = simd;
+        }
 
         @Override
         void quantizeBlocks(float[] x, int xo, int n, byte[] out, int oo) {
+            if (simd) {
+                int done = FloatVectorKernels.bf16(x, xo, n, out, oo);
+                xo += done;
+                oo += 2 * done;
+                n -= done;
+            }
             for (int i = 0; i < n; i++, oo += 2) {
                 short h = Float16.floatToBf16(x[xo + i]);
                 out[oo] = (byte) h;

@@ -13,8 +13,18 @@ final class MinScaleSearch {
     private final float[] shifted;
     /** −min of the last search: what the K-quant blocks store (≥ 0). */
     float theMin;
+    /** Vector API candidates, or null for the scalar reference. */
+    private final MinScaleVectorKernels.Scratch lanes;
+
+    /** Whether new searches take the Vector API kernels (the other constructor picks the scalar reference). */
+    static final boolean SIMD = Simd.ENABLED && MinScaleVectorKernels.USABLE;
 
     MinScaleSearch(int maxN) {
+        this(maxN, SIMD);
+    }
+
+    MinScaleSearch(int maxN, boolean simd) {
+        lanes = simd ? new MinScaleVectorKernels.Scratch(maxN) : null;
         laux = new int[maxN];
         shifted = new float[maxN];
     }
@@ -52,6 +62,32 @@ final class MinScaleSearch {
             bestError += w[i] * diff;
         }
         if (nstep < 1) {
+            theMin = -min;
+            return scale;
+        }
+        if (lanes != null && nstep < MinScaleVectorKernels.LANES) {
+            // candidates as lanes; after an accepted candidate that moves the min, the rest are evaluated again
+            for (int first = 0; first <= nstep; ) {
+                MinScaleVectorKernels.evaluate(n, nmax, x, xo, w, shifted, sumW, sumX, max, min, rmin, rdelta, first, nstep, useMad, lanes);
+                int next = nstep + 1;
+                for (int is = first; is <= nstep; is++) {
+                    int j = is - first;
+                    if (lanes.d[j] > 0 && lanes.err[j] < bestError) {
+                        float isc = lanes.iscale[j];
+                        for (int i = 0; i < n; i++) L[lo + i] = QuantMath.clamp(nearestInt(isc * shifted[i]), 0, nmax);
+                        bestError = lanes.err[j];
+                        scale = lanes.scale[j];
+                        boolean moved = lanes.min[j] != min;
+                        min = lanes.min[j];
+                        if (moved) {
+                            for (int i = 0; i < n; i++) shifted[i] = x[xo + i] - min;
+                            next = is + 1;
+                            break;
+                        }
+                    }
+                }
+                first = next;
+            }
             theMin = -min;
             return scale;
         }

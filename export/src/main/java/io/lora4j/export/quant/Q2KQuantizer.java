@@ -13,12 +13,20 @@ import io.lora4j.core.ggml.GgmlType;
  * Layout: scales[16] qs[64] d dmin.
  */
 final class Q2KQuantizer extends BlockQuantizer {
-    private final MinScaleSearch search = new MinScaleSearch(16);
+    private final boolean simd;
+    private final MinScaleSearch search;
     private final int[] L = new int[256], sc = new int[16];
     private final float[] scales = new float[16], mins = new float[16], weights = new float[16];
 
     Q2KQuantizer() {
+        this(MinScaleSearch.SIMD);
+    }
+
+    /** With {@code simd} false, the scalar reference throughout. */
+    Q2KQuantizer(boolean simd) {
         super(GgmlType.Q2_K);
+        this.simd = simd && SymmetricSearch.SIMD && SymmetricVectorKernels.VL <= 16;
+        search = new MinScaleSearch(16, simd);
     }
 
     @Override
@@ -57,7 +65,8 @@ final class Q2KQuantizer extends BlockQuantizer {
             float d = d0 * (sc[j] & 0xF);
             if (d == 0) continue;
             float dm = dmin0 * (sc[j] >> 4);
-            for (int ii = 0; ii < 16; ii++) L[16 * j + ii] = clamp(nearestInt((x[xo + 16 * j + ii] + dm) / d), 0, 3);
+            if (simd) SymmetricVectorKernels.requantizeShifted(x, xo + 16 * j, dm, d, 16, 0, 3, L, 16 * j);
+            else for (int ii = 0; ii < 16; ii++) L[16 * j + ii] = clamp(nearestInt((x[xo + 16 * j + ii] + dm) / d), 0, 3);
         }
         pack2Bit(L, out, oo + 16);
     }

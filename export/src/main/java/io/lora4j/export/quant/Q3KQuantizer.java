@@ -14,12 +14,20 @@ import java.util.Arrays;
  * planes. Layout: hmask[32] qs[64] scales[12] d.
  */
 final class Q3KQuantizer extends BlockQuantizer {
-    private final SymmetricSearch search = new SymmetricSearch(16);
+    private final boolean simd;
+    private final SymmetricSearch search;
     private final int[] L = new int[256], packed = new int[12];
     private final float[] scales = new float[16];
 
     Q3KQuantizer() {
+        this(SymmetricSearch.SIMD);
+    }
+
+    /** With {@code simd} false, the scalar reference throughout. */
+    Q3KQuantizer(boolean simd) {
         super(GgmlType.Q3_K);
+        this.simd = simd && LegacyQuantizers.SIMD; // 8 or 16 lanes, as packQ3's byte stores need
+        search = new SymmetricSearch(16, simd);
     }
 
     @Override
@@ -57,15 +65,19 @@ final class Q3KQuantizer extends BlockQuantizer {
             sc = (sc | (((packed[8 + j % 4] >> (2 * (j / 4))) & 3) << 4)) - 32;
             float d = d0 * sc;
             if (d == 0) continue;
-            for (int ii = 0; ii < 16; ii++) L[16 * j + ii] = clamp(nearestInt(x[xo + 16 * j + ii] / d), -4, 3) + 4;
+            if (simd) SymmetricVectorKernels.requantize(x, xo + 16 * j, d, 16, -4, 3, 4, L, 16 * j);
+            else for (int ii = 0; ii < 16; ii++) L[16 * j + ii] = clamp(nearestInt(x[xo + 16 * j + ii] / d), -4, 3) + 4;
+        }
+        if (simd) {
+            SymmetricVectorKernels.packQ3(L, out, oo);
+            return;
         }
         // high bit of element j goes to bit j/32 of hmask[j % 32]; the low two bits stay in L
         Arrays.fill(out, oo, oo + 32, (byte) 0);
+        // codes are 0..7, so "L > 3" is bit 2; branch-free, as random codes would defeat a branch predictor
         for (int j = 0; j < 256; j++) {
-            if (L[j] > 3) {
-                out[oo + (j & 31)] |= (byte) (1 << (j >> 5));
-                L[j] -= 4;
-            }
+            out[oo + (j & 31)] |= (byte) (((L[j] >> 2) & 1) << (j >> 5));
+            L[j] &= 3;
         }
         Q2KQuantizer.pack2Bit(L, out, oo + 32);
     }

@@ -18,13 +18,16 @@ final class Q45KQuantizer extends BlockQuantizer {
     private final boolean five;
     private final int nmax, nstep;
     private final float rmin;
-    private final MinScaleSearch search = new MinScaleSearch(32);
+    private final boolean simd;
+    private final MinScaleSearch search;
     private final int[] L = new int[256];
     private final float[] scales = new float[8], mins = new float[8], weights = new float[32];
     private final int[] packed = new int[12];
 
-    private Q45KQuantizer(GgmlType type, boolean five, int nmax, float rmin, int nstep) {
+    private Q45KQuantizer(GgmlType type, boolean five, int nmax, float rmin, int nstep, boolean simd) {
         super(type);
+        this.simd = simd && SymmetricSearch.SIMD && SymmetricVectorKernels.VL <= 32;
+        search = new MinScaleSearch(32, simd);
         this.five = five;
         this.nmax = nmax;
         this.rmin = rmin;
@@ -32,11 +35,20 @@ final class Q45KQuantizer extends BlockQuantizer {
     }
 
     static Q45KQuantizer q4K() {
-        return new Q45KQuantizer(GgmlType.Q4_K, false, 15, -1f, 20);
+        return q4K(MinScaleSearch.SIMD);
     }
 
     static Q45KQuantizer q5K() {
-        return new Q45KQuantizer(GgmlType.Q5_K, true, 31, -0.5f, 15);
+        return q5K(MinScaleSearch.SIMD);
+    }
+
+    /** With {@code simd} false, the scalar reference throughout. */
+    static Q45KQuantizer q4K(boolean simd) {
+        return new Q45KQuantizer(GgmlType.Q4_K, false, 15, -1f, 20, simd);
+    }
+
+    static Q45KQuantizer q5K(boolean simd) {
+        return new Q45KQuantizer(GgmlType.Q5_K, true, 31, -0.5f, 15, simd);
     }
 
     @Override
@@ -93,7 +105,8 @@ final class Q45KQuantizer extends BlockQuantizer {
             float d = d0 * sc;
             if (d == 0) continue;
             float dm = dmin0 * m;
-            for (int ii = 0; ii < 32; ii++) L[32 * j + ii] = clamp(nearestInt((x[xo + 32 * j + ii] + dm) / d), 0, nmax);
+            if (simd) SymmetricVectorKernels.requantizeShifted(x, xo + 32 * j, dm, d, 32, 0, nmax, L, 32 * j);
+            else for (int ii = 0; ii < 32; ii++) L[32 * j + ii] = clamp(nearestInt((x[xo + 32 * j + ii] + dm) / d), 0, nmax);
         }
     }
 

@@ -14,12 +14,20 @@ import java.util.Arrays;
  * keeps the codes of its search.
  */
 final class Q6KQuantizer extends BlockQuantizer {
-    private final SymmetricSearch search = new SymmetricSearch(16);
+    private final boolean simd;
+    private final SymmetricSearch search;
     private final int[] L = new int[256];
     private final float[] scales = new float[16];
 
     Q6KQuantizer() {
+        this(SymmetricSearch.SIMD);
+    }
+
+    /** With {@code simd} false, the scalar reference throughout. */
+    Q6KQuantizer(boolean simd) {
         super(GgmlType.Q6_K);
+        this.simd = simd && SymmetricVectorKernels.VL <= 16;
+        search = new SymmetricSearch(16, simd);
     }
 
     @Override
@@ -49,7 +57,8 @@ final class Q6KQuantizer extends BlockQuantizer {
         for (int j = 0; j < 16; j++) {
             float d = d0 * out[oo + 192 + j];
             if (d == 0) continue;
-            for (int ii = 0; ii < 16; ii++) L[16 * j + ii] = clamp(nearestInt(x[xo + 16 * j + ii] / d), -32, 31) + 32;
+            if (simd) SymmetricVectorKernels.requantize(x, xo + 16 * j, d, 16, -32, 31, 32, L, 16 * j);
+            else for (int ii = 0; ii < 16; ii++) L[16 * j + ii] = clamp(nearestInt(x[xo + 16 * j + ii] / d), -32, 31) + 32;
         }
         for (int h = 0; h < 2; h++) {
             int j = 128 * h, ql = oo + 64 * h, qh = oo + 128 + 32 * h;

@@ -7,20 +7,17 @@ import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
  * {@code lora4j bench quantize}: MB/s of F32 input per type for an n×n random tensor (Gaussian with sparse 25×
- * outliers), one column per thread count, beside ggml's own C reference quantizers (single thread, measured on
- * this class of machine), plus a single-thread column in CPU time.
+ * outliers), one column per thread count and the scaling from 1 thread to the most, a single-thread column in CPU
+ * time, and beside it ggml's own C reference quantizers, single thread. The ggml figures are not measured by this
+ * run: they are carried over from {@link GgmlReferenceSpeed}'s resource, whose provenance (command, llama.cpp
+ * commit, date, machine) is printed above the table.
  * Usage: {@code QuantizeBenchmark [n] [threads...]}, default 4096 and 1 plus all cores.
  */
-public final class QuantizeBenchmark {
-    /** ggml's quantize_row_*_ref in C, one thread, MB/s of F32 input. */
-    static final Map<GgmlType, Integer> GGML_C = Map.of(GgmlType.Q4_0, 3600, GgmlType.Q8_0, 950, GgmlType.Q3_K, 540,
-            GgmlType.Q6_K, 150, GgmlType.Q5_K, 70, GgmlType.Q2_K, 50, GgmlType.Q4_K, 40);
-    static final GgmlType[] TYPES = {GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q2_K,
+public final class QuantizeBenchmark {    static final GgmlType[] TYPES = {GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q2_K,
             GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.F16, GgmlType.BF16};
 
     private QuantizeBenchmark() {}
@@ -37,22 +34,36 @@ public final class QuantizeBenchmark {
         int[] ts = threads.length > 0 ? threads : cores > 1 ? new int[] {1, cores} : new int[] {1};
         float[] x = randomTensor(n, 1);
         double mb = x.length * 4.0 / 1e6;
-        out.printf("lora4j bench quantize: %dx%d F32 tensor (%.0f MB), %d cores, %s%n", n, n, mb, cores, System.getProperty("java.vm.name") + " " + Runtime.version());
+        out.printf("lora4j bench quantize: %dx%d F32 tensor (%.0f MB), %d cores, %s, Vector API kernels %s%n", n, n, mb, cores,
+                System.getProperty("java.vm.name") + " " + Runtime.version(), Simd.ENABLED ? "on" : "off (scalar code)");
+        GgmlReferenceSpeed ggml = GgmlReferenceSpeed.load();
+        for (String line : ggml.provenance()) out.println(line);
         StringBuilder head = new StringBuilder("| type |");
         StringBuilder rule = new StringBuilder("|---|");
         for (int t : ts) {
             head.append(' ').append(t).append(t == 1 ? " thread" : " threads").append(" MB/s |");
             rule.append("---:|");
         }
-        out.println(head + " 1 thread, CPU time, MB/s | ggml C, 1 thread, MB/s | CPU-time / ggml C |");
-        out.println(rule + "---:|---:|---:|");
+        if (ts.length > 1) {
+            head.append(" scaling ").append(ts[ts.length - 1]).append("/").append(ts[0]).append(" |");
+            rule.append("---:|");
+        }
+        out.println(head + " 1 thread, CPU time, MB/s | ggml ref, same input, 1 thread, MB/s (carried over) | CPU-time / ggml"
+                + " | ggml test-quantize-perf, its own input, MB/s (carried over) |");
+        out.println(rule + "---:|---:|---:|---:|");
         for (GgmlType type : TYPES) {
             List<String> cells = new ArrayList<>();
-            for (int t : ts) cells.add(String.format("%.0f", mbPerSecond(x, n, type, t, mb, false)));
+            double first = 0, last = 0;
+            for (int t : ts) {
+                last = mbPerSecond(x, n, type, t, mb, false);
+                if (cells.isEmpty()) first = last;
+                cells.add(String.format("%.0f", last));
+            }
+            if (ts.length > 1) cells.add(String.format("%.2fx", last / first));
             double cpu = mbPerSecond(x, n, type, 1, mb, true);
-            Integer ref = GGML_C.get(type);
-            out.printf("| %s | %s | %.0f | %s | %s |%n", type, String.join(" | ", cells), cpu, ref == null ? "-" : ref.toString(),
-                    ref == null ? "-" : String.format("%.2fx", cpu / ref));
+            Double ref = ggml.sameInput(type), tqp = ggml.testQuantizePerf(type);
+            out.printf("| %s | %s | %.0f | %s | %s | %s |%n", type, String.join(" | ", cells), cpu, ref == null ? "-" : String.format("%.0f", ref),
+                    ref == null ? "-" : String.format("%.2fx", cpu / ref), tqp == null ? "-" : String.format("%.0f", tqp));
         }
     }
 
@@ -67,7 +78,7 @@ public final class QuantizeBenchmark {
     }
 
     /**
-     * Best of a few runs after a warm-up, at least ~0.5 s of work per cell; wall time, or with {@code cpuTime} the
+     * Best of 3 to 30 runs after a warm-up, ~1.5 s of work per cell; wall time, or with {@code cpuTime} the
      * calling thread's CPU time (one thread runs on the caller), which a machine shared with other work disturbs less.
      */
     private static double mbPerSecond(float[] x, int n, GgmlType t, int threads, double mb, boolean cpuTime) {
@@ -75,7 +86,9 @@ public final class QuantizeBenchmark {
         long t0 = System.nanoTime();
         Quantizers.quantize(x, n, n, t, threads); // warm-up (JIT)
         double first = (System.nanoTime() - t0) / 1e9;
-        int reps = (int) Math.max(2, Math.min(10, 0.5 / Math.max(first, 1e-3)));
+        // best of many short runs: on a shared machine (or a VM whose host takes the CPU away, which even the
+        // thread's CPU time does not see) only the best runs show the code's own speed
+        int reps = (int) Math.max(3, Math.min(30, 1.5 / Math.max(first, 1e-3)));
         double best = Double.MAX_VALUE;
         for (int i = 0; i < reps; i++) {
             long s = cpuTime ? mx.getCurrentThreadCpuTime() : System.nanoTime();

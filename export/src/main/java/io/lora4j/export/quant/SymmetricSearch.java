@@ -12,12 +12,26 @@ import static io.lora4j.export.quant.QuantMath.nearestInt;
 final class SymmetricSearch {
     private final float[] w, wx;
     private final int[] laux, lauxB;
+    /** Vector API candidates, or null for the scalar reference. */
+    private final SymmetricVectorKernels.Scratch lanes;
 
     SymmetricSearch(int maxN) {
+        this(maxN, SIMD);
+    }
+
+    /** Whether new searches take the Vector API kernels (the other constructor picks the scalar reference). */
+    static final boolean SIMD = Simd.ENABLED && SymmetricVectorKernels.USABLE;
+
+    SymmetricSearch(int maxN, boolean simd) {
+        lanes = simd ? new SymmetricVectorKernels.Scratch() : null;
         w = new float[maxN];
         wx = new float[maxN];
         laux = new int[maxN];
         lauxB = new int[maxN];
+    }
+
+    private float signedMaxAbs(float[] x, int xo, int n) {
+        return lanes != null && n % SymmetricVectorKernels.VL == 0 ? SymmetricVectorKernels.signedMaxAbs(x, xo, n) : QuantMath.signedMaxAbs(x, xo, n);
     }
 
     private void weigh(float[] x, int xo, int n) {
@@ -31,7 +45,7 @@ final class SymmetricSearch {
 
     /** make_qx_quants(n, nmax, x, L, rmse_type=1, qw=NULL): codes L in [0, 2·nmax), returns the (signed) scale. */
     float qx(int n, int nmax, float[] x, int xo, int[] L, int lo) {
-        float max = QuantMath.signedMaxAbs(x, xo, n);
+        float max = signedMaxAbs(x, xo, n);
         if (Math.abs(max) < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) L[lo + i] = 0;
             return 0f;
@@ -47,6 +61,7 @@ final class SymmetricSearch {
         }
         float scale = suml2 != 0 ? sumlx / suml2 : 0f;
         float best = scale * sumlx;
+        if (lanes != null) return bestCandidate(n, nmax, max, x, xo, L, lo, scale, best);
         // The 18 candidates' sums are independent of each other; only choosing the best is sequential. Two
         // candidates per pass give the CPU two independent chains of float additions (each still in C's order).
         for (int k = 0; k < 18; k += 2) {
@@ -78,12 +93,31 @@ final class SymmetricSearch {
         return scale;
     }
 
+    /** The scalar loop's choice among the vector kernel's candidate sums, in the same order. */
+    private float bestCandidate(int n, int nmax, float max, float[] x, int xo, int[] L, int lo, float scale, float best) {
+        SymmetricVectorKernels.qxCandidates(n, nmax, max, x, xo, w, wx, lanes);
+        int winner = -1;
+        for (int k = 0; k < 18; k++) {
+            float sumlx = lanes.sumlx[k], suml2 = lanes.suml2[k];
+            if (suml2 > 0 && sumlx * sumlx > best * suml2) {
+                winner = k;
+                scale = sumlx / suml2;
+                best = scale * sumlx;
+            }
+        }
+        if (winner >= 0) {
+            float iscale = lanes.iscale[winner];
+            for (int i = 0; i < n; i++) L[lo + i] = clamp(nearestInt(iscale * x[xo + i]), -nmax, nmax - 1) + nmax;
+        }
+        return scale;
+    }
+
     /**
      * make_q3_quants(n, nmax, x, L, do_rmse=true): the symmetric start, then up to 5 passes of coordinate descent
      * on single codes; codes L in [0, 2·nmax) (left at 0 for an all-zero sub-block), returns the scale.
      */
     float q3(int n, int nmax, float[] x, int xo, int[] L, int lo) {
-        float max = QuantMath.signedMaxAbs(x, xo, n);
+        float max = signedMaxAbs(x, xo, n);
         if (Math.abs(max) < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) L[lo + i] = 0;
             return 0f;
@@ -97,27 +131,35 @@ final class SymmetricSearch {
             sumlx += wx[i] * l;
             suml2 += w[i] * l * l;
         }
-        for (int itry = 0; itry < 5; itry++) {
-            boolean changed = false;
-            for (int i = 0; i < n; i++) {
-                int li = L[lo + i];
-                float slx = sumlx - wx[i] * li;
-                if (slx > 0) {
-                    float sl2 = suml2 - w[i] * li * li;
-                    int newL = clamp(nearestInt(x[xo + i] * sl2 / slx), -nmax, nmax - 1);
-                    if (newL != li) {
-                        slx += wx[i] * newL;
-                        sl2 += w[i] * newL * newL;
-                        if (sl2 > 0 && slx * slx * suml2 > sumlx * sumlx * sl2) {
-                            L[lo + i] = newL;
-                            sumlx = slx;
-                            suml2 = sl2;
-                            changed = true;
+        if (lanes != null && n % SymmetricVectorKernels.VL == 0) {
+            lanes.q3sumlx = sumlx;
+            lanes.q3suml2 = suml2;
+            SymmetricVectorKernels.q3Descent(n, nmax, x, xo, w, wx, L, lo, lanes);
+            sumlx = lanes.q3sumlx;
+            suml2 = lanes.q3suml2;
+        } else {
+            for (int itry = 0; itry < 5; itry++) {
+                boolean changed = false;
+                for (int i = 0; i < n; i++) {
+                    int li = L[lo + i];
+                    float slx = sumlx - wx[i] * li;
+                    if (slx > 0) {
+                        float sl2 = suml2 - w[i] * li * li;
+                        int newL = clamp(nearestInt(x[xo + i] * sl2 / slx), -nmax, nmax - 1);
+                        if (newL != li) {
+                            slx += wx[i] * newL;
+                            sl2 += w[i] * newL * newL;
+                            if (sl2 > 0 && slx * slx * suml2 > sumlx * sumlx * sl2) {
+                                L[lo + i] = newL;
+                                sumlx = slx;
+                                suml2 = sl2;
+                                changed = true;
+                            }
                         }
                     }
                 }
+                if (!changed) break;
             }
-            if (!changed) break;
         }
         for (int i = 0; i < n; i++) L[lo + i] += nmax;
         return suml2 > 0f ? sumlx / suml2 : 0f;
