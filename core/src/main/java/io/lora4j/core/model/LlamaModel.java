@@ -9,7 +9,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The LLaMA forward pass with ND4J ops, in fp32 over frozen weights held as fp32, fp16 or bf16.
+ * The LLaMA forward pass with ND4J ops, in fp32 over frozen weights held as stored (fp32, fp16, bf16, ggml blocks).
  *
  * <pre>
  * h = Embed[tokens]
@@ -38,11 +38,11 @@ public final class LlamaModel {
         for (int l = 0; l < config.nLayers(); l++) {
             Map<Projection, Linear> m = new EnumMap<>(Projection.class);
             for (Projection p : Projection.values()) {
-                m.put(p, factory.create(l, p, new FrozenLinear(weights.layers().get(l).w(p))));
+                m.put(p, factory.create(l, p, new FrozenLinear(weights.layers().get(l).weight(p))));
             }
             linears.add(m);
         }
-        this.output = new FrozenLinear(weights.output());
+        this.output = new FrozenLinear(weights.outputWeight());
     }
 
     /**
@@ -154,8 +154,7 @@ public final class LlamaModel {
 
     /** Embedding rows (N, d) in the compute type. */
     public INDArray embed(int[] ids) {
-        INDArray rows = weights.tokenEmbedding().getRows(ids);
-        return rows.dataType() == computeType() ? rows : rows.castTo(computeType());
+        return weights.embeddingWeight().rows(ids, computeType());
     }
 
     /**
