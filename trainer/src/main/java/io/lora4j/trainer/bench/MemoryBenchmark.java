@@ -11,6 +11,7 @@ import io.lora4j.core.model.LlamaConfig;
 import io.lora4j.core.model.LlamaModel;
 import io.lora4j.core.model.ModelLoader;
 import io.lora4j.core.model.Projection;
+import io.lora4j.core.model.WeightScratch;
 import io.lora4j.lora.LoraAdapter;
 import io.lora4j.lora.LoraConfig;
 import io.lora4j.trainer.GradientAccumulator;
@@ -32,6 +33,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The pieces of {@code bench memory}: a synthetic model of LLaMA-2-7B's layer shape (n_embd 4096, n_ff 11008, 32 heads,
@@ -122,11 +125,21 @@ public final class MemoryBenchmark {
     }
 
     /** What one step measured. */
-    public record StepResult(String model, BaseDtype baseDtype, int tokens, boolean recompute, double loss, long storedBytes, long peakRssBytes, double seconds) {
+    public record StepResult(String model, BaseDtype baseDtype, int tokens, boolean recompute, double loss, long storedBytes, long loadPeakRssBytes,
+                             long rssAfterLoadBytes, long stepPeakRssBytes, long stepWorkspaceBytes, long layerWorkspaceBytes, long scratchBytes, double seconds) {
         public String line() {
-            return String.format("memory: %s base_dtype=%s T=%d recompute=%s loss=%.4f stored_matrices=%.0f MiB peak_rss=%.0f MiB step=%.1f s",
-                    model, baseDtype.key(), tokens, recompute, loss, storedBytes / 1048576.0, peakRssBytes / 1048576.0, seconds);
+            return String.format("memory: %s base_dtype=%s T=%d recompute=%s loss=%.4f stored_matrices=%.0f MiB load_peak_rss=%.0f MiB"
+                            + " rss_after_load=%.0f MiB step_peak_rss=%.0f MiB step_workspace=%.0f MiB block_workspace=%.0f MiB expansion_scratch=%.0f MiB step=%.1f s",
+                    model, baseDtype.key(), tokens, recompute, loss, storedBytes / 1048576.0, loadPeakRssBytes / 1048576.0, rssAfterLoadBytes / 1048576.0,
+                    stepPeakRssBytes / 1048576.0, stepWorkspaceBytes / 1048576.0, layerWorkspaceBytes / 1048576.0, scratchBytes / 1048576.0, seconds);
         }
+    }
+
+    /** The size a workspace of this thread grew to (its high-water mark of bump-allocated activations); 0 when absent. */
+    static long workspaceBytes(String id) {
+        if (!Nd4j.getWorkspaceManager().checkIfWorkspaceExists(id)) return 0;
+        MemoryWorkspace w = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(id);
+        return Math.max(w.getCurrentSize(), w.getMaxCycleAllocations());
     }
 
     /** Loads the model and runs one LoRA step (r 8 on q and v, one sequence of {@code T} tokens) in this JVM. */
@@ -141,24 +154,69 @@ public final class MemoryBenchmark {
         int[][] tokens = new int[1][T];
         for (int t = 0; t < T; t++) tokens[0][t] = r.nextInt(c.vocabSize());
         MicroBatch mb = new MicroBatch(tokens, new int[][] {tokens[0].clone()}, T - 1, T);
+        System.gc();
+        long loadPeak = status("VmHWM:"), afterLoad = status("VmRSS:");
+        resetPeakRss(); // the step's peak from here (VmHWM is otherwise set by loading)
+        RssSampler sampler = new RssSampler();
         long t0 = System.nanoTime();
         GradientAccumulator.Totals totals = GradientAccumulator.accumulate(params, List.of(mb), T - 1, 1, 0, 1, recompute);
         opt.step(1e-4);
         double seconds = (System.nanoTime() - t0) / 1e9;
+        long stepPeak = Math.max(sampler.stop(), status("VmHWM:"));
         return new StepResult(model.getFileName().toString(), dtype, T, recompute, totals.lossSum() / totals.tokens(), base.weights().storedMatrixBytes(),
-                peakRss(), seconds);
+                loadPeak, afterLoad, stepPeak, workspaceBytes("lora4j-train"), workspaceBytes("lora4j-layer"), WeightScratch.elements() * 4, seconds);
     }
 
-    /** VmHWM of this process from /proc/self/status (Linux), in bytes; -1 elsewhere. */
-    public static long peakRss() {
+    /** VmHWM (peak) or VmRSS (now) of this process from /proc/self/status (Linux), in bytes; -1 elsewhere. */
+    public static long status(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                if (line.startsWith(key)) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
             }
         } catch (IOException | NumberFormatException e) {
             return -1;
         }
         return -1;
+    }
+
+    /** Samples VmRSS every 10 ms (the kernel updates VmHWM lazily: a peak freed before the next sync can be missed). */
+    private static final class RssSampler {
+        private volatile boolean running = true;
+        private volatile long max;
+        private final Thread thread = new Thread(() -> {
+            while (running) {
+                max = Math.max(max, status("VmRSS:"));
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "rss-sampler");
+
+        RssSampler() {
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        long stop() throws IOException {
+            running = false;
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return max;
+        }
+    }
+
+    /** Resets VmHWM to the current RSS (Linux 4.0+: "5" to /proc/self/clear_refs); ignored where that is not possible. */
+    static void resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        } catch (IOException | UnsupportedOperationException e) {
+            // the step's peak then includes loading
+        }
     }
 
     /** Runs {@link #stepInThisJvm} in a fresh JVM (this one's classpath, the given heap limit) so VmHWM is that step's alone. */
