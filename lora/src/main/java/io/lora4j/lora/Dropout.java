@@ -1,20 +1,22 @@
 package io.lora4j.lora;
 
-import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.random.impl.BernoulliDistribution;
+import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Inverted dropout on the adapter input. The mask is a pure function of (seed, shape), so the backward pass —
- * and a recomputed forward — see exactly the mask the forward used.
+ * Inverted dropout on the adapter input. The mask is drawn by ND4J's random generator (a native op, on the device
+ * with a device backend) reseeded from (step seed, module) each time it is needed, so it is a pure function of
+ * (seed, module, shape): the backward pass — and a recomputed forward — draw exactly the mask the forward used, and
+ * no mask outlives the workspace it was drawn in. Reseeding leaves this thread's ND4J generator in a state set by
+ * the last mask; lora4j draws nothing else from it while training.
  */
 final class Dropout {
     private final float p;
     private final long moduleSalt;
     private long seed;
     private boolean training;
-    private INDArray mask; // cached for the current seed and shape
-    private long maskSeed;
 
     Dropout(float p, long moduleSalt) {
         this.p = p;
@@ -24,7 +26,12 @@ final class Dropout {
     void configure(boolean training, long seed) {
         this.training = training;
         this.seed = seed;
-        this.mask = null; // a cached mask may live in the previous micro-batch's workspace
+    }
+
+    /** Configures and returns this (tests). */
+    Dropout withConfig(boolean training, long seed) {
+        configure(training, seed);
+        return this;
     }
 
     boolean active() {
@@ -32,26 +39,21 @@ final class Dropout {
     }
 
     INDArray apply(INDArray x) {
-        if (!training || p == 0f) return x;
+        if (!active()) return x;
         return x.mul(mask(x));
     }
 
     INDArray backward(INDArray dxd) {
-        if (!training || p == 0f) return dxd;
+        if (!active()) return dxd;
         return dxd.muli(mask(dxd));
     }
 
-    private INDArray mask(INDArray like) {
-        long s = seed * 0x9E3779B97F4A7C15L + moduleSalt;
-        if (mask != null && maskSeed == s && java.util.Arrays.equals(mask.shape(), like.shape()) && mask.dataType() == like.dataType()) {
-            return mask;
-        }
-        SplittableRandom r = new SplittableRandom(s);
-        double keep = 1.0 / (1.0 - p);
-        double[] m = new double[(int) like.length()];
-        for (int i = 0; i < m.length; i++) m[i] = r.nextDouble() < p ? 0.0 : keep;
-        mask = Nd4j.createFromArray(m).castTo(like.dataType()).reshape(like.shape());
-        maskSeed = s;
-        return mask;
+    /** The mask of this step and module: 1/(1−p) with probability 1−p, else 0. */
+    INDArray mask(INDArray like) {
+        INDArray m = Nd4j.createUninitialized(like.dataType(), like.shape());
+        Random rng = Nd4j.getRandom();
+        rng.setSeed(seed * 0x9E3779B97F4A7C15L + moduleSalt);
+        Nd4j.getExecutioner().exec(new BernoulliDistribution(m, 1.0 - p), rng);
+        return m.muli(1.0 / (1.0 - p));
     }
 }

@@ -73,7 +73,7 @@ public final class LoraLinear implements Linear {
 
     /** The merged weight W + s·B·A (out, in) in fp32, for export and for checking merges. */
     public INDArray mergedWeight() {
-        INDArray w = base.weightAs(module.a().dataType()).dup();
+        INDArray w = base.stored().toDense(module.a().dataType());
         return w.addi(module.delta());
     }
 

@@ -49,10 +49,9 @@ public final class GradientAccumulator {
             if (mb.countedTokens() == 0) continue;
             params.setMode(true, dropoutSeed + firstMicroIndex + (long) i * microStride);
             try (MemoryWorkspace ws = Workspaces.step("lora4j-train")) {
-                LlamaModel.Forward fwd = model.forward(mb.tokens(), true, recompute);
-                CausalLmLoss.Result res = CausalLmLoss.compute(fwd.logits(), mb.labels(), true);
-                res.dLogits().muli((double) res.count() / globalTokens);
-                LlamaBackward.backward(model, fwd, mb.tokens(), res.dLogits(), params.sink());
+                // the logits are never held whole: loss and output backward run in row chunks from the final hidden state
+                LlamaModel.Forward fwd = model.hidden(mb.tokens(), true, recompute);
+                CausalLmLoss.HiddenResult res = LlamaBackward.lossAndBackward(model, fwd, mb.tokens(), mb.labels(), 1.0 / globalTokens, params.sink());
                 lossSum += res.loss() * res.count();
                 tokens += res.count();
             }
@@ -69,7 +68,8 @@ public final class GradientAccumulator {
             real += mb.realTokens();
             if (mb.countedTokens() == 0) continue;
             try (MemoryWorkspace ws = Workspaces.step("lora4j-eval")) {
-                CausalLmLoss.Result res = CausalLmLoss.compute(params.model().logits(mb.tokens()), mb.labels(), false);
+                LlamaModel.Forward fwd = params.model().hidden(mb.tokens(), false, false);
+                CausalLmLoss.HiddenResult res = CausalLmLoss.fromHidden(params.model().outputLinear(), fwd.xnFinal(), mb.labels(), false, 0, null);
                 lossSum += res.loss() * res.count();
                 tokens += res.count();
             }

@@ -3,6 +3,7 @@ package io.lora4j.trainer;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
 import io.lora4j.core.config.Check;
+import io.lora4j.core.model.BaseDtype;
 import java.util.List;
 import java.util.Locale;
 
@@ -32,6 +33,8 @@ import java.util.Locale;
  * @param samplePrompts   prompts whose greedy continuations are logged at each evaluation
  * @param sampleMaxTokens tokens generated per sample
  * @param maxEvalExamples cap on validation examples per evaluation (0 = all)
+ * @param baseDtype       how the frozen base matrices are held: auto (as the file stores them, memory-mapped) | f32 |
+ *                        bf16 | f16 | q8_0 | q4_0 (quantized at load); LoRA parameters and their math stay fp32
  */
 public record TrainConfig(
         @JsonProperty("micro_batch") Integer microBatch,
@@ -55,7 +58,8 @@ public record TrainConfig(
         @JsonProperty("recompute") Boolean recompute,
         @JsonProperty("sample_prompts") List<String> samplePrompts,
         @JsonProperty("sample_max_tokens") Integer sampleMaxTokens,
-        @JsonProperty("max_eval_examples") Integer maxEvalExamples) {
+        @JsonProperty("max_eval_examples") Integer maxEvalExamples,
+        @JsonProperty("base_dtype") BaseDtype baseDtype) {
 
     /** Learning-rate schedules (Hugging Face's formulas), with linear warm-up. */
     public enum Schedule {
@@ -101,6 +105,16 @@ public record TrainConfig(
         samplePrompts = samplePrompts == null ? List.of() : List.copyOf(samplePrompts);
         sampleMaxTokens = Check.atLeast("train.sample_max_tokens", sampleMaxTokens, 1, 48);
         maxEvalExamples = Check.atLeast("train.max_eval_examples", maxEvalExamples, 0, 0);
+        if (baseDtype == null) baseDtype = BaseDtype.AUTO;
+    }
+
+    /** Without base_dtype (auto): the key came later than the callers of this constructor. */
+    public TrainConfig(Integer microBatch, Integer batch, Double epochs, Integer maxSteps, Double lr, Schedule schedule, Integer warmupSteps,
+                       Double warmupRatio, Double weightDecay, Optimizer optimizer, Double beta1, Double beta2, Double eps, Double gradClip,
+                       Integer evalEvery, Integer saveEvery, Integer keepCheckpoints, Long seed, Boolean recompute, List<String> samplePrompts,
+                       Integer sampleMaxTokens, Integer maxEvalExamples) {
+        this(microBatch, batch, epochs, maxSteps, lr, schedule, warmupSteps, warmupRatio, weightDecay, optimizer, beta1, beta2, eps, gradClip,
+                evalEvery, saveEvery, keepCheckpoints, seed, recompute, samplePrompts, sampleMaxTokens, maxEvalExamples, null);
     }
 
     /** alpaca-lora's recipe: micro batch 4, batch 128, 3 epochs, lr 3e-4, linear schedule with 100 warm-up steps. */

@@ -1,6 +1,7 @@
 package io.lora4j.core.compute;
 
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
 import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
 import org.nd4j.linalg.api.memory.enums.LearningPolicy;
@@ -30,6 +31,15 @@ public final class Workspaces {
     /** A nested per-block workspace (activation recomputation): reset for every block. */
     public static MemoryWorkspace layer() {
         return Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP, "lora4j-layer");
+    }
+
+    /**
+     * {@code a} in the workspace {@code outer} (a copy when it lives elsewhere, typically in the closing per-block
+     * workspace), or detached into plain memory when {@code outer} is null; null stays null.
+     */
+    public static INDArray keep(INDArray a, MemoryWorkspace outer) {
+        if (a == null) return null;
+        return outer != null ? a.leverageTo(outer.getId()) : a.detach();
     }
 
     /** Opens (or re-enters) the per-thread workspace of one micro-batch; close it when the step's results are out. */

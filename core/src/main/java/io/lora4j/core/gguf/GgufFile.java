@@ -88,6 +88,16 @@ public final class GgufFile implements AutoCloseable {
         return map(t.offset(), n);
     }
 
+    /** Bytes [from, from + length) of a tensor's data as a read-only little-endian mapping (under 2 GiB). */
+    public ByteBuffer tensorBytes(GgufTensorInfo t, long from, long length) throws IOException {
+        check(t);
+        if (from < 0 || length < 0 || length > Integer.MAX_VALUE || from > t.byteSize() - length) {
+            throw new IllegalArgumentException(path + ": bytes [" + from + ", " + (from + length) + ") outside tensor '" + t.name() + "' of " + t.byteSize()
+                    + " bytes (or over 2 GiB at once)");
+        }
+        return map(t.offset() + from, length);
+    }
+
     /** The tensor's values as floats (dequantized), row-major with ne[0] fastest. */
     public float[] readFloats(GgufTensorInfo t) throws IOException {
         return readFloats(t, READ_CHUNK_BYTES);

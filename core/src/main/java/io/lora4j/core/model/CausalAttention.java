@@ -1,6 +1,9 @@
 package io.lora4j.core.model;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
@@ -30,18 +33,35 @@ public final class CausalAttention {
         return a.castTo(DataType.HALF).castTo(a.dataType());
     }
 
+    /** Masks by (T, window, type), built once per length outside every workspace; a few lengths are kept. */
+    private static final Map<String, INDArray> MASKS = new ConcurrentHashMap<>();
+    private static final int MAX_MASKS = 8;
+
     /**
-     * Additive causal mask (g·T, T): 0 where the key is at or before the query position (and, with a sliding
+     * Additive causal mask (T, T): 0 where the key is at or before the query position (and, with a sliding
      * {@code window} W > 0, fewer than W positions back, as Mistral), a huge negative number elsewhere.
      */
-    static INDArray mask(int g, int T, int window) {
-        float[] m = new float[g * T * T];
-        for (int r = 0; r < g * T; r++) {
-            int t = r % T;
-            for (int s = t + 1; s < T; s++) m[r * T + s] = MASKED;
-            if (window > 0) for (int s = 0; s <= t - window; s++) m[r * T + s] = MASKED;
+    static INDArray mask(int T, int window) {
+        float[] m = new float[T * T];
+        for (int t = 0; t < T; t++) {
+            for (int s = t + 1; s < T; s++) m[t * T + s] = MASKED;
+            if (window > 0) for (int s = 0; s <= t - window; s++) m[t * T + s] = MASKED;
         }
-        return Nd4j.create(m, new long[] {g * T, T}, 'c');
+        return Nd4j.create(m, new long[] {T, T}, 'c');
+    }
+
+    /** The cached mask (1, T, T) of this length and type; callers must not modify it. */
+    static INDArray cachedMask(int T, int window, DataType type) {
+        String key = T + "/" + window + "/" + type;
+        INDArray m = MASKS.get(key);
+        if (m != null) return m;
+        if (MASKS.size() >= MAX_MASKS) MASKS.clear(); // many lengths (unpacked batches): start over rather than grow
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            INDArray built = mask(T, window);
+            m = (built.dataType() == type ? built : built.castTo(type)).reshape(1, T, T);
+        }
+        MASKS.put(key, m);
+        return m;
     }
 
     /**
@@ -62,7 +82,8 @@ public final class CausalAttention {
 
         INDArray scores = Nd4j.createUninitialized(q.dataType(), B, Hkv, (long) g * T, T);
         Nd4j.matmul(qh, kh, scores, false, true, false);
-        scores.muli(1.0 / Math.sqrt(hd)).addi(mask(g, T, c.slidingWindow()).castTo(q.dataType()).reshape(1, 1, (long) g * T, T));
+        scores.muli(1.0 / Math.sqrt(hd));
+        scores.reshape('c', (long) B * Hkv * g, T, T).addi(cachedMask(T, c.slidingWindow(), q.dataType())); // a view: adds in place
         INDArray p = Nd4j.createUninitialized(q.dataType(), scores.shape());
         Nd4j.exec(new SoftMax(scores, p, 3));
         if (f16Cache) p = roundToHalf(p); // …and the probabilities to f16 for the product with the f16 V cache

@@ -1,8 +1,11 @@
 package io.lora4j.core.model;
 
+import io.lora4j.core.compute.Workspaces;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -21,11 +24,72 @@ public final class CausalLmLoss {
      */
     public record Result(double loss, int count, INDArray dLogits) {}
 
+    /**
+     * @param loss    mean cross-entropy over counted positions (NaN when nothing is counted)
+     * @param count   number of counted positions
+     * @param dHidden gradient w.r.t. the output projection's input (N, d), or null when not requested
+     */
+    public record HiddenResult(double loss, int count, INDArray dHidden) {}
+
+    /** Rows per chunk of {@link #fromHidden} hold about this many logits (32 MiB of fp32). */
+    static final long CHUNK_LOGITS = 1L << 23;
+
     /** Logits (B·T, V) and labels (B, T) aligned with the inputs (the shift happens here). */
     public static Result compute(INDArray logits, int[][] labels, boolean withGradient) {
-        int B = labels.length, T = labels[0].length, V = (int) logits.size(1);
+        int V = (int) logits.size(1);
+        int[] target = targets(labels, V);
+        int count = counted(target);
+        double total = rowLosses(logits, target, 0);
+        double loss = count > 0 ? total / count : Double.NaN;
+        if (!withGradient) return new Result(loss, count, null);
+        return new Result(loss, count, rowGradients(logits, target, 0, count > 0 ? 1.0 / count : 0));
+    }
+
+    /**
+     * The loss from the output projection's input xn (N, d), in chunks of rows: a chunk's logits, its loss terms and
+     * (with a gradient) its logit gradients, the rows of dxn and the output matrix's gradient are computed and dropped
+     * before the next chunk, so the (N, V) logits never exist at once. Chunks without a counted position are skipped.
+     * Each chunk runs in the per-block workspace.
+     *
+     * @param sumScale the gradients are those of sumScale × (sum of the counted losses): 1/count for the mean
+     * @param dWout    the output matrix's gradient (V, d) to accumulate into, or null when it is frozen
+     */
+    public static HiddenResult fromHidden(Linear output, INDArray xn, int[][] labels, boolean withGradient, double sumScale, INDArray dWout) {
+        return fromHidden(output, xn, labels, withGradient, sumScale, dWout, (int) Math.max(1, Math.min(xn.size(0), CHUNK_LOGITS / output.outFeatures())));
+    }
+
+    /** As above with {@code rows} rows per chunk (tests use small chunks). */
+    static HiddenResult fromHidden(Linear output, INDArray xn, int[][] labels, boolean withGradient, double sumScale, INDArray dWout, int rows) {
+        int V = output.outFeatures(), N = (int) xn.size(0);
+        int[] target = targets(labels, V);
+        if (target.length != N) throw new IllegalArgumentException(N + " hidden rows for " + target.length + " labels");
+        int count = counted(target);
+        INDArray dxn = withGradient ? Nd4j.zeros(xn.dataType(), N, xn.size(1)) : null;
+        MemoryWorkspace outer = Nd4j.getMemoryManager().getCurrentWorkspace();
+        // a frozen output matrix is expanded once for all chunks (not twice per chunk), into the shared scratch
+        INDArray w = output instanceof FrozenLinear f ? WeightScratch.expand(f.stored(), xn.dataType()) : null;
+        double total = 0;
+        for (int r0 = 0; r0 < N; r0 += rows) {
+            int r1 = Math.min(N, r0 + rows);
+            if (counted(target, r0, r1) == 0) continue; // no loss, zero gradient rows
+            try (MemoryWorkspace ignored = Workspaces.layer()) {
+                INDArray x = xn.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all()).dup('c');
+                INDArray logits = w != null ? Nd4j.gemm(x, w, false, true) : output.forward(x);
+                total += rowLosses(logits, target, r0);
+                if (!withGradient) continue;
+                INDArray d = rowGradients(logits, target, r0, sumScale);
+                dxn.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all()).assign(w != null ? Nd4j.gemm(d, w, false, false) : output.backward(x, d));
+                if (dWout != null) dWout.addi(Nd4j.gemm(d, x, true, false).castTo(dWout.dataType()));
+            }
+        }
+        double loss = count > 0 ? total / count : Double.NaN;
+        return new HiddenResult(loss, count, Workspaces.keep(dxn, outer));
+    }
+
+    /** Next-token targets per row (IGNORE where nothing is predicted), checked against the vocabulary. */
+    private static int[] targets(int[][] labels, int V) {
+        int B = labels.length, T = labels[0].length;
         int[] target = new int[B * T];
-        int count = 0;
         for (int b = 0; b < B; b++) {
             for (int t = 0; t < T; t++) {
                 int y = t + 1 < T ? labels[b][t + 1] : IGNORE;
@@ -33,29 +97,47 @@ public final class CausalLmLoss {
                     throw new IllegalArgumentException("label " + y + " at sequence " + b + ", position " + (t + 1) + " is outside the vocabulary [0, " + V + ")");
                 }
                 target[b * T + t] = y;
-                if (y != IGNORE) count++;
             }
         }
-        INDArray max = logits.max(true, 1);                                     // (N, 1)
-        INDArray shifted = logits.subColumnVector(max);
-        INDArray logSumExp = Transforms.log(Transforms.exp(shifted, true).sum(true, 1), false); // (N, 1)
-        double total = 0;
-        for (int r = 0; r < target.length; r++) {
-            if (target[r] != IGNORE) total += logSumExp.getDouble(r, 0) - shifted.getDouble(r, target[r]);
-        }
-        double loss = count > 0 ? total / count : Double.NaN;
-        if (!withGradient) return new Result(loss, count, null);
+        return target;
+    }
 
-        // d loss / d logits = (softmax − onehot(target)) / count on counted rows, 0 elsewhere
+    private static int counted(int[] target) {
+        return counted(target, 0, target.length);
+    }
+
+    private static int counted(int[] target, int from, int to) {
+        int n = 0;
+        for (int r = from; r < to; r++) if (target[r] != IGNORE) n++;
+        return n;
+    }
+
+    /** Σ over the counted rows of logits (rows of target from {@code r0}) of logsumexp − logit[target]. */
+    private static double rowLosses(INDArray logits, int[] target, int r0) {
+        INDArray max = logits.max(true, 1);                                     // (n, 1)
+        INDArray shifted = logits.subColumnVector(max);
+        INDArray logSumExp = Transforms.log(Transforms.exp(shifted, true).sum(true, 1), false); // (n, 1)
+        double total = 0;
+        for (int r = 0; r < logits.size(0); r++) {
+            int y = target[r0 + r];
+            if (y != IGNORE) total += logSumExp.getDouble(r, 0) - shifted.getDouble(r, y);
+        }
+        return total;
+    }
+
+    /** (softmax − onehot(target)) · scale on counted rows, 0 elsewhere. */
+    private static INDArray rowGradients(INDArray logits, int[] target, int r0, double scale) {
+        int n = (int) logits.size(0);
         INDArray d = Nd4j.createUninitialized(logits.dataType(), logits.shape());
         Nd4j.exec(new SoftMax(logits, d, 1));
-        double[] rowScale = new double[target.length];
-        for (int r = 0; r < target.length; r++) {
-            if (target[r] == IGNORE) continue;
-            d.putScalar(r, target[r], d.getDouble(r, target[r]) - 1.0);
-            rowScale[r] = 1.0 / count;
+        double[] rowScale = new double[n];
+        for (int r = 0; r < n; r++) {
+            int y = target[r0 + r];
+            if (y == IGNORE) continue;
+            d.putScalar(r, y, d.getDouble(r, y) - 1.0);
+            rowScale[r] = scale;
         }
-        d.muliColumnVector(Nd4j.createFromArray(rowScale).castTo(d.dataType()).reshape(target.length, 1));
-        return new Result(loss, count, d);
+        d.muliColumnVector(Nd4j.createFromArray(rowScale).castTo(d.dataType()).reshape(n, 1));
+        return d;
     }
 }

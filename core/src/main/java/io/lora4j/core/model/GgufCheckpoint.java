@@ -1,10 +1,13 @@
 package io.lora4j.core.model;
 
+import io.lora4j.core.ggml.GgmlDequantizer;
+import io.lora4j.core.ggml.GgmlType;
 import io.lora4j.core.gguf.GgufFile;
 import io.lora4j.core.gguf.GgufFormatException;
 import io.lora4j.core.gguf.GgufMetadata;
 import io.lora4j.core.gguf.GgufTensorInfo;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Optional;
@@ -118,12 +121,10 @@ public final class GgufCheckpoint implements WeightSource {
 
     @Override
     public float[] read(String hfName, long... shape) throws IOException {
-        String name = ggufName(hfName);
-        GgufTensorInfo t = file.tensor(name).orElseThrow(() -> new GgufFormatException(file.path() + ": tensor '" + name + "' is missing"));
-        long[] expected = shape.clone();
-        if (!Arrays.equals(t.shape(), expected)) {
-            throw new GgufFormatException(file.path() + ": tensor '" + name + "' has shape " + Arrays.toString(t.shape()) + " (ne "
-                    + Arrays.toString(t.ne()) + "), expected " + Arrays.toString(expected));
+        GgufTensorInfo t = checkedTensor(hfName, shape.clone());
+        if (!GgmlDequantizer.supports(t.type())) {
+            throw new ModelFormatException(file.path() + ": tensor '" + t.name() + "' is stored as " + t.type() + ", which lora4j cannot expand"
+                    + " (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K); re-quantize the model to one of these");
         }
         float[] v = file.readFloats(t);
         if (!config.architecture().ggufPermutesQk()) return v;
@@ -131,6 +132,42 @@ public final class GgufCheckpoint implements WeightSource {
         if (hfName.contains("q_proj.")) return QkPermutation.toHf(v, config.nHeads(), cols);
         if (hfName.contains("k_proj.")) return QkPermutation.toHf(v, config.nKvHeads(), cols);
         return v;
+    }
+
+    /**
+     * The matrix as stored: F32 as an fp32 array, every other type lora4j can expand as memory-mapped rows (in parts
+     * of under 2 GiB), with llama's Q/K rows mapped back to Hugging Face order through a row index, not a copy.
+     */
+    @Override
+    public FrozenWeight readStored(String hfName, long rows, long cols) throws IOException {
+        GgufTensorInfo t = checkedTensor(hfName, new long[] {rows, cols});
+        if (t.type() == GgmlType.F32) return WeightSource.super.readStored(hfName, rows, cols);
+        if (!GgmlDequantizer.supports(t.type())) {
+            throw new ModelFormatException(file.path() + ": tensor '" + t.name() + "' is stored as " + t.type() + ", which lora4j cannot expand"
+                    + " (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K); re-quantize the model to one of these");
+        }
+        long rowBytes = t.type().rowBytes(cols);
+        long rowsPerPart = Math.max(1, Integer.MAX_VALUE / rowBytes);
+        int nParts = (int) ((rows + rowsPerPart - 1) / rowsPerPart);
+        ByteBuffer[] parts = new ByteBuffer[nParts];
+        for (int i = 0; i < nParts; i++) {
+            long r0 = i * rowsPerPart, n = Math.min(rowsPerPart, rows - r0);
+            parts[i] = file.tensorBytes(t, r0 * rowBytes, n * rowBytes);
+        }
+        int[] rowSource = null;
+        if (config.architecture().ggufPermutesQk() && hfName.contains("q_proj.")) rowSource = QkPermutation.hfRowSources((int) rows, config.nHeads());
+        if (config.architecture().ggufPermutesQk() && hfName.contains("k_proj.")) rowSource = QkPermutation.hfRowSources((int) rows, config.nKvHeads());
+        return new BlockWeight(t.name(), t.type(), rows, cols, parts, rowsPerPart, rowSource);
+    }
+
+    private GgufTensorInfo checkedTensor(String hfName, long[] expected) throws GgufFormatException {
+        String name = ggufName(hfName);
+        GgufTensorInfo t = file.tensor(name).orElseThrow(() -> new GgufFormatException(file.path() + ": tensor '" + name + "' is missing"));
+        if (!Arrays.equals(t.shape(), expected)) {
+            throw new GgufFormatException(file.path() + ": tensor '" + name + "' has shape " + Arrays.toString(t.shape()) + " (ne "
+                    + Arrays.toString(t.ne()) + "), expected " + Arrays.toString(expected));
+        }
+        return t;
     }
 
     @Override

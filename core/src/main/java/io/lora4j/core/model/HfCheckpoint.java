@@ -3,6 +3,8 @@ package io.lora4j.core.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lora4j.core.ggml.GgmlType;
+import io.lora4j.core.safetensors.SafetensorsDType;
 import io.lora4j.core.safetensors.ShardedSafetensors;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -174,6 +176,19 @@ public final class HfCheckpoint implements WeightSource, AutoCloseable {
             throw new ModelFormatException(dir + ": tensor '" + hfName + "' has shape " + Arrays.toString(actual) + ", expected " + Arrays.toString(shape));
         }
         return weights.readFloats(hfName);
+    }
+
+    /** F16/BF16 tensors as memory-mapped rows (each under 2 GiB); anything else as fp32 values. */
+    @Override
+    public FrozenWeight readStored(String hfName, long rows, long cols) throws IOException {
+        SafetensorsDType dtype = weights.names().contains(hfName) ? weights.dtype(hfName) : null;
+        if (dtype != SafetensorsDType.F16 && dtype != SafetensorsDType.BF16) return WeightSource.super.readStored(hfName, rows, cols);
+        long[] actual = weights.shape(hfName);
+        if (!Arrays.equals(actual, new long[] {rows, cols})) {
+            throw new ModelFormatException(dir + ": tensor '" + hfName + "' has shape " + Arrays.toString(actual) + ", expected " + Arrays.toString(new long[] {rows, cols}));
+        }
+        if (rows * cols * 2 > Integer.MAX_VALUE) return WeightSource.super.readStored(hfName, rows, cols); // one mapping holds under 2 GiB
+        return BlockWeight.of(hfName, dtype == SafetensorsDType.F16 ? GgmlType.F16 : GgmlType.BF16, rows, cols, weights.bytes(hfName), null);
     }
 
     @Override

@@ -17,29 +17,50 @@ public final class LlamaBackward {
     /** Runs the backward from dLogits (N, V) through a forward pass that kept its caches. */
     public static void backward(LlamaModel model, LlamaModel.Forward fwd, int[][] tokens, INDArray dLogits, GradientSink sink) {
         if (fwd.layers() == null) throw new IllegalStateException("backward needs a forward pass run with keepCaches = true");
+        // forward: logits = xnFinal · Woutᵀ
+        INDArray dWout = sink.gradient(outputName(model.config()));
+        if (dWout != null) dWout.addi(Nd4j.gemm(dLogits, fwd.xnFinal(), true, false).castTo(dWout.dataType()));
+        backwardFromHidden(model, fwd, tokens, model.outputLinear().backward(fwd.xnFinal(), dLogits), sink);
+    }
+
+    /**
+     * The training step's loss and backward without the (N, V) logits: the loss, its gradient and the output
+     * projection's backward run in row chunks ({@link CausalLmLoss#fromHidden}), then the blocks' backward.
+     * The gradients are those of {@code sumScale} × (sum of the counted positions' losses).
+     *
+     * @param fwd a {@link LlamaModel#hidden} pass that kept its caches
+     */
+    public static CausalLmLoss.HiddenResult lossAndBackward(LlamaModel model, LlamaModel.Forward fwd, int[][] tokens, int[][] labels,
+                                                           double sumScale, GradientSink sink) {
+        if (fwd.layers() == null) throw new IllegalStateException("backward needs a forward pass run with keepCaches = true");
+        CausalLmLoss.HiddenResult res = CausalLmLoss.fromHidden(model.outputLinear(), fwd.xnFinal(), labels, true, sumScale,
+                sink.gradient(outputName(model.config())));
+        if (res.count() > 0) backwardFromHidden(model, fwd, tokens, res.dHidden(), sink);
+        return res;
+    }
+
+    private static String outputName(LlamaConfig c) {
+        return c.tiedEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
+    }
+
+    /**
+     * The backward from the gradient of xnFinal (N, d). Each block's backward runs in the per-block workspace (its
+     * recomputation too): only the input gradient is copied out, so the temporaries of one block exist at a time.
+     */
+    public static void backwardFromHidden(LlamaModel model, LlamaModel.Forward fwd, int[][] tokens, INDArray dxn, GradientSink sink) {
+        if (fwd.layers() == null) throw new IllegalStateException("backward needs a forward pass run with keepCaches = true");
         LlamaConfig c = model.config();
         LlamaWeights w = model.weights();
         int B = fwd.batch(), T = fwd.seqLen();
-
-        // forward: logits = xnFinal · Woutᵀ
-        INDArray dWout = sink.gradient(c.tiedEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
-        if (dWout != null) dWout.addi(Nd4j.gemm(dLogits, fwd.xnFinal(), true, false).castTo(dWout.dataType()));
-        INDArray dxn = model.outputLinear().backward(fwd.xnFinal(), dLogits);
         // forward: xnFinal = RMSNorm(h)
         INDArray dh = RmsNorm.backward(dxn, fwd.xFinal(), fwd.rstdFinal(), w.outputNorm(), sink.gradient("model.norm.weight"));
 
+        MemoryWorkspace outer = Nd4j.getMemoryManager().getCurrentWorkspace();
         for (int l = c.nLayers() - 1; l >= 0; l--) {
             LlamaModel.LayerCache cache = fwd.layers().get(l);
-            if (!cache.isInputOnly()) {
-                dh = blockBackward(model, l, B, T, cache, fwd.rope(), dh, sink);
-                continue;
-            }
-            // recomputation: this block's activations live in an inner workspace that is reset for every block;
-            // only the input gradient is copied out to the enclosing one
-            MemoryWorkspace outer = Nd4j.getMemoryManager().getCurrentWorkspace();
             try (MemoryWorkspace inner = Workspaces.layer()) {
-                INDArray d = blockBackward(model, l, B, T, model.recompute(l, B, T, cache.x(), fwd.rope()), fwd.rope(), dh, sink);
-                dh = outer != null ? d.leverageTo(outer.getId()) : d.detach();
+                LlamaModel.LayerCache k = cache.isInputOnly() ? model.recompute(l, B, T, cache.x(), fwd.rope()) : cache;
+                dh = Workspaces.keep(blockBackward(model, l, B, T, k, fwd.rope(), dh, sink), outer);
             }
         }
 

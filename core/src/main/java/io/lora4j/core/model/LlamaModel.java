@@ -1,15 +1,17 @@
 package io.lora4j.core.model;
 
+import io.lora4j.core.compute.Workspaces;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The LLaMA forward pass with ND4J ops, in fp32 over frozen weights held as fp32, fp16 or bf16.
+ * The LLaMA forward pass with ND4J ops, in fp32 over frozen weights held as stored (fp32, fp16, bf16, ggml blocks).
  *
  * <pre>
  * h = Embed[tokens]
@@ -38,11 +40,11 @@ public final class LlamaModel {
         for (int l = 0; l < config.nLayers(); l++) {
             Map<Projection, Linear> m = new EnumMap<>(Projection.class);
             for (Projection p : Projection.values()) {
-                m.put(p, factory.create(l, p, new FrozenLinear(weights.layers().get(l).w(p))));
+                m.put(p, factory.create(l, p, new FrozenLinear(weights.layers().get(l).weight(p))));
             }
             linears.add(m);
         }
-        this.output = new FrozenLinear(weights.output());
+        this.output = new FrozenLinear(weights.outputWeight());
     }
 
     /**
@@ -85,6 +87,16 @@ public final class LlamaModel {
             INDArray up,         // (N, f)
             INDArray act) {      // (N, f) input of down_proj
 
+        /** The same cache with every array copied out of the block's workspace into {@code outer} (null: plain memory). */
+        LayerCache keptIn(MemoryWorkspace outer) {
+            CausalAttention.Cache a = attention;
+            CausalAttention.Cache keptAttention = a == null ? null
+                    : new CausalAttention.Cache(Workspaces.keep(a.q(), outer), Workspaces.keep(a.k(), outer), Workspaces.keep(a.v(), outer), Workspaces.keep(a.p(), outer));
+            return new LayerCache(Workspaces.keep(x, outer), Workspaces.keep(rstdAttn, outer), Workspaces.keep(xnAttn, outer), keptAttention,
+                    Workspaces.keep(attnOut, outer), Workspaces.keep(xMid, outer), Workspaces.keep(rstdFfn, outer), Workspaces.keep(xnFfn, outer),
+                    Workspaces.keep(gate, outer), Workspaces.keep(up, outer), Workspaces.keep(act, outer));
+        }
+
         /** A checkpoint of a block under recomputation: only its input is kept. */
         static LayerCache inputOnly(INDArray x) {
             return new LayerCache(x, null, null, null, null, null, null, null, null, null, null);
@@ -102,7 +114,11 @@ public final class LlamaModel {
         return one.get(0);
     }
 
-    /** The result of a forward pass; the caches are present only when requested. */
+    /**
+     * The result of a forward pass. {@code logits} is null for {@link #hidden}; the caches ({@code layers},
+     * {@code xFinal}, {@code rstdFinal}) are present only when requested; {@code xnFinal} (N, d), the input of the
+     * output projection, always is.
+     */
     public record Forward(int batch, int seqLen, INDArray logits, List<LayerCache> layers, INDArray xFinal, INDArray rstdFinal, INDArray xnFinal, Rope rope) {}
 
     /** Logits (B·T, V) for a batch of equal-length sequences, each evaluated from position 0. */
@@ -119,6 +135,24 @@ public final class LlamaModel {
      * activations just before it needs them: same gradients, activation memory of one block instead of all.
      */
     public Forward forward(int[][] tokens, boolean keepCaches, boolean recompute) {
+        return run(tokens, keepCaches, recompute, true);
+    }
+
+    /**
+     * The forward pass up to the input of the output projection, without the (B·T, V) logits: the loss is then
+     * computed in row chunks from {@code xnFinal} ({@link CausalLmLoss#fromHidden}, {@link LlamaBackward#lossAndBackward}).
+     */
+    public Forward hidden(int[][] tokens, boolean keepCaches, boolean recompute) {
+        return run(tokens, keepCaches, recompute, false);
+    }
+
+    /**
+     * Each block runs in the per-block workspace, which is reset when the block ends: its temporaries (projections
+     * before reshaping, scores, RoPE and dropout intermediates, …) die there, and only what the backward pass needs —
+     * everything in its {@link LayerCache}, or only its input under {@code recompute} — and its output are copied out to
+     * the enclosing scope (the micro-batch's workspace, or plain memory).
+     */
+    private Forward run(int[][] tokens, boolean keepCaches, boolean recompute, boolean withLogits) {
         int B = tokens.length, T = tokens[0].length;
         int[] flat = new int[B * T];
         for (int b = 0; b < B; b++) {
@@ -133,18 +167,20 @@ public final class LlamaModel {
         Rope rope = Rope.forPositions(0, T, config);
         INDArray h = embed(flat);
         List<LayerCache> caches = keepCaches ? new ArrayList<>(config.nLayers()) : null;
+        MemoryWorkspace outer = Nd4j.getMemoryManager().getCurrentWorkspace();
         for (int l = 0; l < config.nLayers(); l++) {
-            if (keepCaches && recompute) {
-                caches.add(LayerCache.inputOnly(h));
-                h = block(l, B, T, h, rope, null);
-            } else {
-                h = block(l, B, T, h, rope, caches);
+            if (keepCaches && recompute) caches.add(LayerCache.inputOnly(h));
+            try (MemoryWorkspace ignored = Workspaces.layer()) {
+                List<LayerCache> one = keepCaches && !recompute ? new ArrayList<>(1) : null;
+                INDArray out = block(l, B, T, h, rope, one);
+                if (one != null) caches.add(one.get(0).keptIn(outer));
+                h = Workspaces.keep(out, outer);
             }
         }
         INDArray rstd = RmsNorm.rstd(h, config.rmsNormEps());
         INDArray xn = RmsNorm.forward(h, rstd, weights.outputNorm());
-        INDArray logits = output.forward(xn);
-        return keepCaches ? new Forward(B, T, logits, caches, h, rstd, xn, rope) : new Forward(B, T, logits, null, null, null, null, rope);
+        INDArray logits = withLogits ? output.forward(xn) : null;
+        return keepCaches ? new Forward(B, T, logits, caches, h, rstd, xn, rope) : new Forward(B, T, logits, null, null, null, xn, rope);
     }
 
     /** The type activations are computed in: fp32, or fp64 when the weights are fp64 (gradient checks). */
@@ -154,8 +190,7 @@ public final class LlamaModel {
 
     /** Embedding rows (N, d) in the compute type. */
     public INDArray embed(int[] ids) {
-        INDArray rows = weights.tokenEmbedding().getRows(ids);
-        return rows.dataType() == computeType() ? rows : rows.castTo(computeType());
+        return weights.embeddingWeight().rows(ids, computeType());
     }
 
     /**

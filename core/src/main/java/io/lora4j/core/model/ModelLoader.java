@@ -25,12 +25,30 @@ public final class ModelLoader {
      * @param tokenizer  a tokenizer file or directory overriding the one found with the model
      */
     public static BaseModel load(Path path, DataType weightType, Optional<Path> tokenizer) throws IOException {
+        return load(path, tokenizer, (c, src) -> LlamaWeights.load(c, src, weightType));
+    }
+
+    /**
+     * @param dtype     how frozen matrices are held: AUTO as the file stores them (memory-mapped where possible), or
+     *                  converted to F32, F16, BF16, Q8_0 or Q4_0 at load
+     * @param tokenizer a tokenizer file or directory overriding the one found with the model
+     */
+    public static BaseModel load(Path path, BaseDtype dtype, Optional<Path> tokenizer) throws IOException {
+        return load(path, tokenizer, (c, src) -> LlamaWeights.load(c, src, dtype));
+    }
+
+    @FunctionalInterface
+    private interface WeightsLoader {
+        LlamaWeights load(LlamaConfig c, WeightSource source) throws IOException;
+    }
+
+    private static BaseModel load(Path path, Optional<Path> tokenizer, WeightsLoader weights) throws IOException {
         if (!Files.exists(path)) throw new ModelFormatException(path + ": no such file or directory");
         String name = path.getFileName().toString();
         if (Files.isDirectory(path)) {
             try (HfCheckpoint ckpt = HfCheckpoint.open(path)) {
                 Optional<Tokenizer> tok = tokenizer.isPresent() ? Optional.of(Tokenizers.load(tokenizer.get())) : hfTokenizer(path);
-                return new BaseModel(name, path.toString(), ckpt.config(), LlamaWeights.load(ckpt.config(), ckpt, weightType), tok);
+                return new BaseModel(name, path.toString(), ckpt.config(), weights.load(ckpt.config(), ckpt), tok);
             }
         }
         if (name.endsWith(".gguf")) {
@@ -40,13 +58,13 @@ public final class ModelLoader {
                         : f.metadata().contains("tokenizer.ggml.model") ? Optional.of(Tokenizers.of(Tokenizers.fromGguf(f.metadata(), path.toString())))
                         : Optional.empty();
                 String modelName = f.metadata().getString("general.name", name);
-                return new BaseModel(modelName, path.toString(), ckpt.config(), LlamaWeights.load(ckpt.config(), ckpt, weightType), tok);
+                return new BaseModel(modelName, path.toString(), ckpt.config(), weights.load(ckpt.config(), ckpt), tok);
             }
         }
         if (name.endsWith(".bin")) {
             Llama2cCheckpoint ckpt = Llama2cCheckpoint.open(path);
             Optional<Tokenizer> tok = tokenizer.isPresent() ? Optional.of(Tokenizers.load(tokenizer.get())) : llama2cTokenizer(path, ckpt.config().vocabSize());
-            return new BaseModel(name.replaceFirst("\\.bin$", ""), path.toString(), ckpt.config(), LlamaWeights.load(ckpt.config(), ckpt, weightType), tok);
+            return new BaseModel(name.replaceFirst("\\.bin$", ""), path.toString(), ckpt.config(), weights.load(ckpt.config(), ckpt), tok);
         }
         throw new ModelFormatException(path + ": unknown model format (expected a .gguf file, a Hugging Face directory with config.json, or a llama2.c .bin)");
     }

@@ -43,4 +43,18 @@ public final class QkPermutation {
         }
         return out;
     }
+
+    /** For each Hugging Face row of a (heads·hd, ·) Q or K matrix, the GGUF (interleaved) row it is stored in. */
+    public static int[] hfRowSources(int rows, int heads) {
+        if (rows % heads != 0 || (rows / heads) % 2 != 0) throw new IllegalArgumentException("cannot permute " + rows + " rows over " + heads + " heads");
+        int hd = rows / heads, half = hd / 2;
+        int[] src = new int[rows];
+        for (int h = 0; h < heads; h++) {
+            for (int i = 0; i < half; i++) {
+                src[h * hd + i] = h * hd + 2 * i;
+                src[h * hd + half + i] = h * hd + 2 * i + 1;
+            }
+        }
+        return src;
+    }
 }

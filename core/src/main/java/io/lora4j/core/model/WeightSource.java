@@ -13,6 +13,16 @@ public interface WeightSource {
     /** The tensor's values; {@code shape} is the PyTorch shape the caller expects (checked by the source). */
     float[] read(String hfName, long... shape) throws IOException;
 
+    /**
+     * A (rows, cols) matrix as the file stores it, for a frozen base: mapped ggml blocks or F16/BF16 rows where the
+     * source can, else (this default) the fp32 values of {@link #read}. A stored type lora4j cannot expand is a
+     * {@link ModelFormatException} naming the tensor and its type.
+     */
+    default FrozenWeight readStored(String hfName, long rows, long cols) throws IOException {
+        float[] v = read(hfName, rows, cols);
+        return new DenseWeight(org.nd4j.linalg.factory.Nd4j.create(v, new long[] {rows, cols}, 'c'));
+    }
+
     /** Whether a tensor exists (e.g. {@code lm_head.weight} is absent when embeddings are tied). */
     boolean contains(String hfName);
 

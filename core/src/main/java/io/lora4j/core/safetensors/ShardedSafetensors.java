@@ -92,6 +92,12 @@ public final class ShardedSafetensors implements AutoCloseable {
         return fileOf(name).readFloats(name);
     }
 
+    /** The tensor's raw little-endian bytes as a read-only mapping (under 2 GiB). */
+    public java.nio.ByteBuffer bytes(String name) throws IOException {
+        SafetensorsFile f = fileOf(name);
+        return f.bytes(f.tensor(name).orElseThrow());
+    }
+
     /** PyTorch-order shape; IllegalArgumentException for a name not in {@link #names()}. */
     public long[] shape(String name) {
         return entry(name).shape();

@@ -14,6 +14,23 @@ public final class TinyModels {
         return new LlamaConfig(16, 24, layers, 4, 2, 4, 23, 64, 1e-5f, 10000f, tied);
     }
 
+    /** Rows that ggml's 32-value blocks divide (d 64, H 4, Hkv 2, hd 16, f 96, V 29): for Q8_0/Q4_0-held bases. */
+    public static LlamaConfig blockConfig(int layers, boolean tied) {
+        return new LlamaConfig(64, 96, layers, 4, 2, 16, 29, 64, 1e-5f, 10000f, tied);
+    }
+
+    /** Every matrix of {@code w} expanded to a dense fp32 array: the fp32 model a block-held base must match. */
+    public static LlamaWeights expanded(LlamaConfig c, LlamaWeights w) {
+        java.util.List<LlamaWeights.Layer> layers = new java.util.ArrayList<>();
+        for (LlamaWeights.Layer l : w.layers()) {
+            Map<Projection, org.nd4j.linalg.api.ndarray.INDArray> proj = new java.util.EnumMap<>(Projection.class);
+            for (Projection p : Projection.values()) proj.put(p, l.weight(p).toDense(DataType.FLOAT));
+            layers.add(new LlamaWeights.Layer(l.attnNorm(), proj, l.ffnNorm(), l.bias()));
+        }
+        org.nd4j.linalg.api.ndarray.INDArray emb = w.embeddingWeight().toDense(DataType.FLOAT);
+        return new LlamaWeights(emb, layers, w.outputNorm(), c.tiedEmbeddings() ? emb : w.outputWeight().toDense(DataType.FLOAT));
+    }
+
     /**
      * The tiny config with the family features: biases on {@code biases}, Llama-3.1 RoPE scaling (factors 1 … 8 over
      * the two rotary pairs of hd 4, with a small original context so both the scaled and the smooth band occur)

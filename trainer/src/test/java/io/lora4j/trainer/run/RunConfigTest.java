@@ -63,6 +63,7 @@ class RunConfigTest {
             new Key("train.max_eval_examples", Kind.NONNEG_INT, c -> c.train().maxEvalExamples()),
             new Key("train.optimizer", Kind.ENUM, c -> c.train().optimizer()),
             new Key("train.schedule", Kind.ENUM, c -> c.train().schedule()),
+            new Key("train.base_dtype", Kind.ENUM, c -> c.train().baseDtype()),
             new Key("data.cutoff_len", Kind.POS_INT, c -> c.data().cutoffLen()),
             new Key("data.val_size", Kind.VAL_SIZE, c -> c.data().valSize()),
             new Key("data.truncate", Kind.ENUM, c -> c.data().truncate()),

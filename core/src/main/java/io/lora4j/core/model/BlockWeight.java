@@ -1,0 +1,166 @@
+package io.lora4j.core.model;
+
+import io.lora4j.core.ggml.GgmlDequantizer;
+import io.lora4j.core.ggml.GgmlType;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.stream.IntStream;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A frozen matrix held as ggml rows — F16, BF16 or quantized blocks — in byte buffers that are usually read-only
+ * mappings of the model file (so the OS shares and pages them) or heap bytes when lora4j quantized the base itself.
+ * Rows run along ne[0] (the input features), so each row dequantizes on its own; {@code rowSource} maps a Hugging
+ * Face row to the stored row (llama.cpp's Q/K permutation), so no re-ordered copy is ever made.
+ *
+ * <p>Expansion goes through an {@link Expander}. On the CPU backend it is {@link #HOST}: ggml's dequantize_row_*
+ * arithmetic over row ranges in parallel, written straight into the destination's memory. A device backend (CUDA)
+ * must instead keep the bytes as a UINT8 device array and expand with ND4J ops (split scales and codes with
+ * reshapes/bitcasts, shift/mask the nibbles, multiply), so no host loop touches device memory: such an expander
+ * implements {@link Expander} and is selected in {@link #expanderFor}. lora4j has none yet; on a device backend the
+ * host expander still works (ND4J then copies the filled host buffer to the device) but costs a host round trip.
+ */
+public final class BlockWeight implements FrozenWeight {
+    /** Rows dequantized per task of the parallel host expansion. */
+    private static final int ROWS_PER_TASK = 16;
+
+    /** Fills a dense destination from the stored rows. */
+    public interface Expander {
+        void expand(BlockWeight w, INDArray dst);
+    }
+
+    /** Dequantizes on the CPU into the destination's host memory (the CPU backend's arrays). */
+    public static final Expander HOST = BlockWeight::expandOnHost;
+
+    private final String name;
+    private final GgmlType type;
+    private final long rows, cols;
+    private final ByteBuffer[] parts; // row-aligned pieces (a mapping holds at most 2 GiB)
+    private final long rowsPerPart;
+    private final int[] rowSource;    // null: row r is stored row r
+    private final Expander expander;
+
+    /**
+     * @param name        the tensor's name, for messages
+     * @param parts       little-endian bytes of consecutive stored rows, each part {@code rowsPerPart} rows (the last fewer)
+     * @param rowSource   for each row, the stored row holding it; null for the identity
+     */
+    public BlockWeight(String name, GgmlType type, long rows, long cols, ByteBuffer[] parts, long rowsPerPart, int[] rowSource) {
+        if (!GgmlDequantizer.supports(type)) {
+            throw new IllegalArgumentException("tensor '" + name + "' is stored as " + type + ", which lora4j cannot expand"
+                    + " (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K)");
+        }
+        long rowBytes = type.rowBytes(cols);
+        long covered = 0;
+        for (ByteBuffer p : parts) covered += p.remaining() / rowBytes;
+        if (covered != rows || rowSource != null && rowSource.length != rows) {
+            throw new IllegalArgumentException("tensor '" + name + "': " + parts.length + " parts hold " + covered + " rows of " + rowBytes
+                    + " bytes, expected " + rows);
+        }
+        this.name = name;
+        this.type = type;
+        this.rows = rows;
+        this.cols = cols;
+        this.parts = parts;
+        this.rowsPerPart = rowsPerPart;
+        this.rowSource = rowSource;
+        this.expander = expanderFor(type);
+    }
+
+    /** One buffer holding all rows in order. */
+    public static BlockWeight of(String name, GgmlType type, long rows, long cols, ByteBuffer bytes, int[] rowSource) {
+        return new BlockWeight(name, type, rows, cols, new ByteBuffer[] {bytes.order(ByteOrder.LITTLE_ENDIAN)}, rows, rowSource);
+    }
+
+    /** The expander for this backend; see the class comment for where a device implementation goes. */
+    static Expander expanderFor(GgmlType type) {
+        return HOST;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public GgmlType type() {
+        return type;
+    }
+
+    @Override
+    public long rows() {
+        return rows;
+    }
+
+    @Override
+    public long cols() {
+        return cols;
+    }
+
+    @Override
+    public String storage() {
+        return type.name();
+    }
+
+    @Override
+    public long storedBytes() {
+        return rows * type.rowBytes(cols);
+    }
+
+    @Override
+    public void expandInto(INDArray dst) {
+        if (dst.rank() != 2 || dst.size(0) != rows || dst.size(1) != cols || dst.ordering() != 'c' || !dst.isView() && dst.length() != rows * cols) {
+            throw new IllegalArgumentException("tensor '" + name + "': cannot expand (" + rows + ", " + cols + ") into " + dst.shapeInfoToString());
+        }
+        expander.expand(this, dst);
+    }
+
+    /** Dequantizes stored row {@code stored} into {@code out[off..off+cols)}. */
+    void dequantizeRow(long stored, float[] out, int off) {
+        ByteBuffer p = parts[(int) (stored / rowsPerPart)];
+        long rowBytes = type.rowBytes(cols);
+        ByteBuffer row = p.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        row.position((int) ((stored % rowsPerPart) * rowBytes));
+        GgmlDequantizer.dequantize(type, row, out, off, (int) cols);
+    }
+
+    private long stored(long r) {
+        return rowSource == null ? r : rowSource[(int) r];
+    }
+
+    @Override
+    public INDArray rows(int[] ids, DataType type) {
+        float[] v = new float[Math.multiplyExact(ids.length, (int) cols)];
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= rows) throw new IndexOutOfBoundsException("row " + ids[i] + " of tensor '" + name + "' with " + rows + " rows");
+            dequantizeRow(stored(ids[i]), v, i * (int) cols);
+        }
+        INDArray a = Nd4j.create(v, new long[] {ids.length, cols}, 'c');
+        return type == DataType.FLOAT ? a : a.castTo(type);
+    }
+
+    /**
+     * CPU expansion: row ranges in parallel, each dequantized into a small float staging array and put into the
+     * destination's memory (an fp32 destination is written directly; another type goes through fp32 then a cast).
+     */
+    private static void expandOnHost(BlockWeight w, INDArray dst) {
+        if (dst.dataType() != DataType.FLOAT) {
+            INDArray f = Nd4j.createUninitialized(DataType.FLOAT, w.rows, w.cols);
+            expandOnHost(w, f);
+            dst.assign(f);
+            return;
+        }
+        Pointer address = dst.data().addressPointer();
+        long base = dst.offset();
+        int cols = (int) w.cols;
+        int tasks = (int) ((w.rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK);
+        IntStream.range(0, tasks).parallel().forEach(t -> {
+            long r0 = (long) t * ROWS_PER_TASK, r1 = Math.min(w.rows, r0 + ROWS_PER_TASK);
+            float[] stage = new float[(int) (r1 - r0) * cols];
+            for (long r = r0; r < r1; r++) w.dequantizeRow(w.stored(r), stage, (int) (r - r0) * cols);
+            new FloatPointer(address).position(base + r0 * cols).put(stage, 0, stage.length); // own position per task
+        });
+    }
+}

@@ -1,0 +1,251 @@
+package io.lora4j.trainer.bench;
+
+import io.lora4j.core.ggml.Float16;
+import io.lora4j.core.ggml.GgmlQuantizer;
+import io.lora4j.core.ggml.GgmlType;
+import io.lora4j.core.gguf.GgufValue;
+import io.lora4j.core.gguf.GgufWriter;
+import io.lora4j.core.model.BaseDtype;
+import io.lora4j.core.model.BaseModel;
+import io.lora4j.core.model.LlamaConfig;
+import io.lora4j.core.model.LlamaModel;
+import io.lora4j.core.model.ModelLoader;
+import io.lora4j.core.model.Projection;
+import io.lora4j.core.model.WeightScratch;
+import io.lora4j.lora.LoraAdapter;
+import io.lora4j.lora.LoraConfig;
+import io.lora4j.trainer.GradientAccumulator;
+import io.lora4j.trainer.data.MicroBatch;
+import io.lora4j.trainer.optim.AdamW;
+import io.lora4j.trainer.optim.AdamWSettings;
+import io.lora4j.trainer.params.LoraParameters;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The pieces of {@code bench memory}: a synthetic model of LLaMA-2-7B's layer shape (n_embd 4096, n_ff 11008, 32 heads,
+ * vocab 32000, any number of layers) written straight into a GGUF in a storage type (F32, BF16, Q8_0, Q4_0) without
+ * ever holding a whole tensor, and one LoRA training step on it in a fresh JVM that reports the process's peak
+ * resident memory (VmHWM: heap, ND4J's off-heap arrays and workspaces, and the mapped weight pages it touched).
+ *
+ * <pre>
+ * MemoryBenchmark write DIR TYPE LAYERS        → DIR/llama7b-shape-TYPE-LLAYERS.gguf
+ * MemoryBenchmark step MODEL BASE_DTYPE T RECOMPUTE   (run in its own JVM; prints one "memory:" line)
+ * </pre>
+ */
+public final class MemoryBenchmark {
+    /** LLaMA-2-7B's shape. */
+    public static final int DIM = 4096, FF = 11008, HEADS = 32, VOCAB = 32000, CONTEXT = 4096;
+    private static final int ROWS_PER_WRITE = 64;
+
+    private MemoryBenchmark() {}
+
+    /** Writes a synthetic model of 7B layer shape with {@code layers} blocks, every matrix stored as {@code type}. */
+    public static Path write(Path dir, GgmlType type, int layers) throws IOException {
+        if (type != GgmlType.F32 && type != GgmlType.BF16 && type != GgmlType.F16 && !GgmlQuantizer.supports(type)) {
+            throw new IllegalArgumentException("storage type " + type + ": expected F32, F16, BF16, Q8_0 or Q4_0");
+        }
+        Files.createDirectories(dir);
+        Path out = dir.resolve("llama7b-shape-" + type.name().toLowerCase() + "-l" + layers + ".gguf");
+        GgufWriter w = new GgufWriter();
+        w.put("general.architecture", GgufValue.string("llama"));
+        w.put("general.name", GgufValue.string("synthetic LLaMA-2-7B shape, " + layers + " layer(s), " + type));
+        w.put("llama.embedding_length", GgufValue.uint32(DIM));
+        w.put("llama.feed_forward_length", GgufValue.uint32(FF));
+        w.put("llama.block_count", GgufValue.uint32(layers));
+        w.put("llama.attention.head_count", GgufValue.uint32(HEADS));
+        w.put("llama.attention.head_count_kv", GgufValue.uint32(HEADS));
+        w.put("llama.context_length", GgufValue.uint32(CONTEXT));
+        w.put("llama.attention.layer_norm_rms_epsilon", GgufValue.float32(1e-5f));
+        long seed = 1;
+        matrix(w, "token_embd.weight", VOCAB, DIM, type, seed++, 0.02f);
+        w.addTensor("output_norm.weight", new long[] {DIM}, ones(DIM));
+        matrix(w, "output.weight", VOCAB, DIM, type, seed++, 0.02f);
+        for (int l = 0; l < layers; l++) {
+            w.addTensor("blk." + l + ".attn_norm.weight", new long[] {DIM}, ones(DIM));
+            w.addTensor("blk." + l + ".ffn_norm.weight", new long[] {DIM}, ones(DIM));
+            for (Projection p : Projection.values()) {
+                int rows = p == Projection.GATE || p == Projection.UP ? FF : DIM, cols = p == Projection.DOWN ? FF : DIM;
+                matrix(w, p.ggufWeightName(l), rows, cols, type, seed++, (float) (1 / Math.sqrt(cols)));
+            }
+        }
+        w.write(out);
+        return out;
+    }
+
+    private static float[] ones(int n) {
+        float[] v = new float[n];
+        java.util.Arrays.fill(v, 1f);
+        return v;
+    }
+
+    /** Uniform values in ±scale·√3 (std scale), generated and converted a few rows at a time while the file is written. */
+    private static void matrix(GgufWriter w, String name, int rows, int cols, GgmlType type, long seed, float scale) {
+        long rowBytes = type.rowBytes(cols);
+        w.addTensorStream(name, new long[] {cols, rows}, type, ch -> {
+            SplittableRandom r = new SplittableRandom(seed);
+            float[] v = new float[ROWS_PER_WRITE * cols];
+            byte[] bytes = new byte[(int) (ROWS_PER_WRITE * rowBytes)];
+            float a = (float) (scale * Math.sqrt(3));
+            for (int r0 = 0; r0 < rows; r0 += ROWS_PER_WRITE) {
+                int n = Math.min(ROWS_PER_WRITE, rows - r0);
+                for (int i = 0; i < n * cols; i++) v[i] = (float) ((2 * r.nextDouble() - 1) * a);
+                ByteBuffer b = encode(v, n * cols, type, bytes);
+                while (b.hasRemaining()) ch.write(b);
+            }
+        });
+    }
+
+    private static ByteBuffer encode(float[] v, int n, GgmlType type, byte[] out) {
+        ByteBuffer b = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
+        switch (type) {
+            case F32 -> { for (int i = 0; i < n; i++) b.putFloat(v[i]); }
+            case F16 -> { for (int i = 0; i < n; i++) b.putShort(Float16.floatToHalf(v[i])); }
+            case BF16 -> { for (int i = 0; i < n; i++) b.putShort(Float16.floatToBf16(v[i])); }
+            default -> {
+                GgmlQuantizer.quantize(type, v, 0, n, out, 0);
+                b.position((int) (n / type.blockSize * type.typeSize));
+            }
+        }
+        return b.flip();
+    }
+
+    /** What one step measured. */
+    public record StepResult(String model, BaseDtype baseDtype, int tokens, boolean recompute, double loss, long storedBytes, long loadPeakRssBytes,
+                             long rssAfterLoadBytes, long stepPeakRssBytes, long stepWorkspaceBytes, long layerWorkspaceBytes, long scratchBytes, double seconds) {
+        public String line() {
+            return String.format("memory: %s base_dtype=%s T=%d recompute=%s loss=%.4f stored_matrices=%.0f MiB load_peak_rss=%.0f MiB"
+                            + " rss_after_load=%.0f MiB step_peak_rss=%.0f MiB step_workspace=%.0f MiB block_workspace=%.0f MiB expansion_scratch=%.0f MiB step=%.1f s",
+                    model, baseDtype.key(), tokens, recompute, loss, storedBytes / 1048576.0, loadPeakRssBytes / 1048576.0, rssAfterLoadBytes / 1048576.0,
+                    stepPeakRssBytes / 1048576.0, stepWorkspaceBytes / 1048576.0, layerWorkspaceBytes / 1048576.0, scratchBytes / 1048576.0, seconds);
+        }
+    }
+
+    /** The size a workspace of this thread grew to (its high-water mark of bump-allocated activations); 0 when absent. */
+    static long workspaceBytes(String id) {
+        if (!Nd4j.getWorkspaceManager().checkIfWorkspaceExists(id)) return 0;
+        MemoryWorkspace w = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(id);
+        return Math.max(w.getCurrentSize(), w.getMaxCycleAllocations());
+    }
+
+    /** Loads the model and runs one LoRA step (r 8 on q and v, one sequence of {@code T} tokens) in this JVM. */
+    public static StepResult stepInThisJvm(Path model, BaseDtype dtype, int T, boolean recompute) throws IOException {
+        BaseModel base = ModelLoader.load(model, dtype, Optional.empty());
+        LlamaConfig c = base.config();
+        LlamaModel m = new LlamaModel(c, base.weights());
+        LoraAdapter adapter = LoraAdapter.create(c, new LoraConfig(8, 16, 0.05f, EnumSet.of(Projection.Q, Projection.V), false), 1);
+        LoraParameters params = new LoraParameters(m, adapter);
+        AdamW opt = new AdamW(params, AdamWSettings.defaults());
+        SplittableRandom r = new SplittableRandom(7);
+        int[][] tokens = new int[1][T];
+        for (int t = 0; t < T; t++) tokens[0][t] = r.nextInt(c.vocabSize());
+        MicroBatch mb = new MicroBatch(tokens, new int[][] {tokens[0].clone()}, T - 1, T);
+        System.gc();
+        long loadPeak = status("VmHWM:"), afterLoad = status("VmRSS:");
+        resetPeakRss(); // the step's peak from here (VmHWM is otherwise set by loading)
+        RssSampler sampler = new RssSampler();
+        long t0 = System.nanoTime();
+        GradientAccumulator.Totals totals = GradientAccumulator.accumulate(params, List.of(mb), T - 1, 1, 0, 1, recompute);
+        opt.step(1e-4);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        long stepPeak = Math.max(sampler.stop(), status("VmHWM:"));
+        return new StepResult(model.getFileName().toString(), dtype, T, recompute, totals.lossSum() / totals.tokens(), base.weights().storedMatrixBytes(),
+                loadPeak, afterLoad, stepPeak, workspaceBytes("lora4j-train"), workspaceBytes("lora4j-layer"), WeightScratch.elements() * 4, seconds);
+    }
+
+    /** VmHWM (peak) or VmRSS (now) of this process from /proc/self/status (Linux), in bytes; -1 elsewhere. */
+    public static long status(String key) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(key)) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** Samples VmRSS every 10 ms (the kernel updates VmHWM lazily: a peak freed before the next sync can be missed). */
+    private static final class RssSampler {
+        private volatile boolean running = true;
+        private volatile long max;
+        private final Thread thread = new Thread(() -> {
+            while (running) {
+                max = Math.max(max, status("VmRSS:"));
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "rss-sampler");
+
+        RssSampler() {
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        long stop() throws IOException {
+            running = false;
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return max;
+        }
+    }
+
+    /** Resets VmHWM to the current RSS (Linux 4.0+: "5" to /proc/self/clear_refs); ignored where that is not possible. */
+    static void resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        } catch (IOException | UnsupportedOperationException e) {
+            // the step's peak then includes loading
+        }
+    }
+
+    /** Runs {@link #stepInThisJvm} in a fresh JVM (this one's classpath, the given heap limit) so VmHWM is that step's alone. */
+    public static String stepInOwnJvm(Path model, BaseDtype dtype, int T, boolean recompute, String xmx, PrintStream log) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + xmx,
+                "-cp", System.getProperty("java.class.path"), MemoryBenchmark.class.getName(), "step", model.toString(), dtype.key(),
+                Integer.toString(T), Boolean.toString(recompute)));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String result = null;
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = in.readLine()) != null; ) {
+                if (line.startsWith("memory:")) result = line;
+                else if (log != null) log.println(line);
+            }
+        }
+        int rc = p.waitFor();
+        if (rc != 0 || result == null) throw new IOException("the step JVM exited with " + rc + " without a result: " + String.join(" ", cmd));
+        return result;
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length >= 4 && args[0].equals("write")) {
+            System.out.println(write(Path.of(args[1]), GgmlType.valueOf(args[2].toUpperCase()), Integer.parseInt(args[3])));
+        } else if (args.length >= 5 && args[0].equals("step")) {
+            BaseDtype d = BaseDtype.valueOf(args[2].toUpperCase());
+            System.out.println(stepInThisJvm(Path.of(args[1]), d, Integer.parseInt(args[3]), Boolean.parseBoolean(args[4])).line());
+        } else {
+            System.err.println("usage: MemoryBenchmark write DIR F32|BF16|Q8_0|Q4_0 LAYERS | step MODEL auto|f32|bf16|f16|q8_0|q4_0 T RECOMPUTE");
+            System.exit(2);
+        }
+    }
+}
