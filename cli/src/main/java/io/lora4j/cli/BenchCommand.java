@@ -12,9 +12,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code lora4j bench WHAT}: measured speed tables (tokenize, train, quantize). */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print tables: tokenize (MB/s per tokenizer), train (tokens/s vs the gemm peak; --workers N for the gang), "
-        + "quantize (MB/s per ggml type vs ggml's C), allreduce (ring vs a socket copy), prepare (Spark vs a plain loop).")
+        + "quantize (MB/s per ggml type vs ggml's C), allreduce (ring vs a socket copy), prepare (Spark vs a plain loop), "
+        + "memory (peak RSS of a 7B-shaped LoRA step per base storage type).")
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "tokenize | train | quantize | allreduce | prepare") String what;
+    @Parameters(index = "0", description = "tokenize | train | quantize | allreduce | prepare | memory") String what;
 
     @Option(names = "--tokenizer", description = "bench tokenize: tokenizer file") Path tokenizer;
     @Option(names = "--data", split = ",", description = "bench tokenize: Alpaca JSON files") List<Path> data;
@@ -24,6 +25,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--sizes", defaultValue = "1,10,50,200", description = "bench allreduce: buffer sizes in MiB") String sizes;
     @Option(names = "--frame-bytes", defaultValue = "1048576", description = "bench allreduce: ring frame payload bytes") int frameBytes;
     @Option(names = "--socket-buffer-bytes", defaultValue = "0", description = "bench allreduce: SO_SNDBUF/SO_RCVBUF (0 = OS default)") int socketBufferBytes;
+    @Option(names = "--dir", description = "bench memory: where the synthetic 7B-shaped models are written (reused when present)") Path dir;
+    @Option(names = "--layers", defaultValue = "32", description = "bench memory: layers of the synthetic model") int layers;
+    @Option(names = "--types", split = ",", defaultValue = "F32,BF16,Q8_0,Q4_0", description = "bench memory: storage types") List<String> types;
+    @Option(names = "--step-heap", defaultValue = "4g", description = "bench memory: -Xmx of each step's JVM") String stepHeap;
     @Option(names = "--small", description = "bench train: only the d256 shape; bench quantize: 1024x1024") boolean small;
 
     @Override
@@ -38,6 +43,11 @@ final class BenchCommand implements Callable<Integer> {
                 else TrainBenchmark.run(System.out, small ? List.of(TrainBenchmark.SMALL) : List.of(TrainBenchmark.ISSUE, TrainBenchmark.SMALL), steps, 1);
             }
             case "quantize" -> QuantizeBenchmark.run(System.out, small ? 1024 : 4096);
+            case "memory" -> {
+                if (dir == null) throw new IllegalArgumentException("bench memory needs --dir DIR (synthetic models of LLaMA-2-7B's shape are written there)");
+                io.lora4j.trainer.bench.MemoryBenchmark.run(dir, types.stream().map(t -> io.lora4j.core.ggml.GgmlType.valueOf(t.trim().toUpperCase())).toList(),
+                        layers, stepHeap, System.out);
+            }
             case "allreduce" -> io.lora4j.trainer.dist.AllReduceBenchmark.run(System.out, sizes, frameBytes, socketBufferBytes);
             case "prepare" -> {
                 if (tokenizer == null || data == null) throw new IllegalArgumentException("bench prepare needs --tokenizer FILE and --data A.json[,B.json]");
@@ -48,7 +58,7 @@ final class BenchCommand implements Callable<Integer> {
                     io.lora4j.data.PrepareBenchmark.deleteTree(work); // the input copy and every run's dataset: hundreds of MB
                 }
             }
-            default -> throw new IllegalArgumentException("unknown benchmark '" + what + "': expected tokenize, train, quantize, allreduce or prepare");
+            default -> throw new IllegalArgumentException("unknown benchmark '" + what + "': expected tokenize, train, quantize, allreduce, prepare or memory");
         }
         return 0;
     }

@@ -147,7 +147,7 @@ public final class MemoryBenchmark {
         BaseModel base = ModelLoader.load(model, dtype, Optional.empty());
         LlamaConfig c = base.config();
         LlamaModel m = new LlamaModel(c, base.weights());
-        LoraAdapter adapter = LoraAdapter.create(c, new LoraConfig(8, 16, 0.05f, EnumSet.of(Projection.Q, Projection.V), false), 1);
+        LoraAdapter adapter = LoraAdapter.create(c, new LoraConfig(16, 32, 0.05f, EnumSet.allOf(Projection.class), false), 1); // the setting: r 16 on all seven
         LoraParameters params = new LoraParameters(m, adapter);
         AdamW opt = new AdamW(params, AdamWSettings.defaults());
         SplittableRandom r = new SplittableRandom(7);
@@ -221,8 +221,12 @@ public final class MemoryBenchmark {
 
     /** Runs {@link #stepInThisJvm} in a fresh JVM (this one's classpath, the given heap limit) so VmHWM is that step's alone. */
     public static String stepInOwnJvm(Path model, BaseDtype dtype, int T, boolean recompute, String xmx, PrintStream log) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + xmx,
-                "-cp", System.getProperty("java.class.path"), MemoryBenchmark.class.getName(), "step", model.toString(), dtype.key(),
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + xmx));
+        // the module flags this JVM runs with (bin/lora4j's opens for ND4J and Spark), without its memory settings
+        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--add-") || a.startsWith("-XX:+IgnoreUnrecognized") || a.startsWith("-Dorg.bytedeco")) cmd.add(a);
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MemoryBenchmark.class.getName(), "step", model.toString(), dtype.key(),
                 Integer.toString(T), Boolean.toString(recompute)));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String result = null;
@@ -235,6 +239,28 @@ public final class MemoryBenchmark {
         int rc = p.waitFor();
         if (rc != 0 || result == null) throw new IOException("the step JVM exited with " + rc + " without a result: " + String.join(" ", cmd));
         return result;
+    }
+
+    /**
+     * {@code lora4j bench memory}: for each storage type, a synthetic LLaMA-2-7B-shaped model written in that type
+     * (reused when {@code dir} has it) and one LoRA step (seq 512, micro-batch 1, r 16 on all seven projections,
+     * recompute) in its own JVM; one Markdown row per type. Peak RSS is that JVM's VmHWM.
+     */
+    public static void run(Path dir, List<GgmlType> types, int layers, String xmx, PrintStream out) throws Exception {
+        out.println("| base | layers | train peak RSS MiB | step s | stored matrices MiB | RSS after load MiB | block workspace MiB | expansion scratch MiB | loss |");
+        out.println("|---|--:|--:|--:|--:|--:|--:|--:|--:|");
+        for (GgmlType t : types) {
+            Path model = write(dir, t, layers);
+            String line = stepInOwnJvm(model, BaseDtype.AUTO, 512, true, xmx, null);
+            out.printf("| %s | %d | %.0f | %.1f | %.0f | %.0f | %.0f | %.0f | %s |%n", t, layers, Math.max(field(line, "load_peak_rss"), field(line, "step_peak_rss")),
+                    field(line, "step"), field(line, "stored_matrices"), field(line, "rss_after_load"), field(line, "block_workspace"),
+                    field(line, "expansion_scratch"), java.util.regex.Pattern.compile("loss=([0-9.]+)").matcher(line).results().map(m -> m.group(1)).findFirst().orElse("?"));
+        }
+    }
+
+    private static double field(String line, String key) {
+        var m = java.util.regex.Pattern.compile("\\b" + key + "=([0-9.]+)").matcher(line);
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
     }
 
     public static void main(String[] args) throws Exception {

@@ -56,7 +56,7 @@ public final class TrainingSession {
                               io.lora4j.trainer.dist.Communicator comm) throws Exception {
         // on a cluster the base model is usually on HDFS: each machine copies it once into its local cache
         Optional<Path> tokenizer = cfg.tokenizer() == null ? Optional.empty() : Optional.of(LocalCopy.of(cfg.tokenizer()));
-        BaseModel base = ModelLoader.load(LocalCopy.of(cfg.baseModel()), org.nd4j.linalg.api.buffer.DataType.FLOAT, tokenizer);
+        BaseModel base = ModelLoader.load(LocalCopy.of(cfg.baseModel()), baseDtype(cfg), tokenizer);
         Tokenizer tok = base.requireTokenizer();
         Split data = fromPrepared(cfg.data().prepared(), tok, log);
         if (data.train().isEmpty()) throw new IllegalArgumentException("no training examples in " + cfg.data().prepared() + ": check data.sources and cutoff_len");
@@ -135,6 +135,19 @@ public final class TrainingSession {
         PreparedDataset.requireTokenizer(c.manifest(), uri, tok.fingerprint());
         log.printf("data: %s: %d train, %d validation examples%n", uri, c.train().size(), c.val().size());
         return new Split(c.train(), c.val());
+    }
+
+    /**
+     * How the frozen base is held: {@code train.base_dtype} for LoRA (auto: as the file stores it); full fine-tuning
+     * trains the base itself, in fp32.
+     */
+    static io.lora4j.core.model.BaseDtype baseDtype(RunConfig cfg) {
+        io.lora4j.core.model.BaseDtype d = cfg.train().baseDtype();
+        if (cfg.lora() != null) return d;
+        if (d != io.lora4j.core.model.BaseDtype.AUTO && d != io.lora4j.core.model.BaseDtype.F32) {
+            throw new io.lora4j.core.config.ConfigException("train.base_dtype = " + d.key() + " needs a lora: section; full fine-tuning trains the base weights in fp32");
+        }
+        return io.lora4j.core.model.BaseDtype.F32;
     }
 
     /** cutoff_len longer than the positions the model was trained for: the extra positions are extrapolation. */
