@@ -44,37 +44,31 @@ public final class DemoData {
         String[] opp = OPPOSITE.keySet().toArray(new String[0]);
         for (int i = 0; i < lines; i++) {
             String n1 = pick(r, NOUNS), n2 = pick(r, NOUNS), a1 = pick(r, ADJ), a2 = pick(r, ADJ);
-            // weighted towards what the instructions will ask for: opposites, counting and copying a word
-            switch (r.nextInt(13)) {
+            switch (r.nextInt(10)) {
                 case 0 -> out.add("Once upon a time there was a " + a1 + " " + n1 + ". The " + n1 + " " + pick(r, VERBS) + " a " + a2 + " " + n2 + ".");
                 case 1 -> out.add("The " + a1 + " " + n1 + " " + pick(r, VERBS) + " the " + a2 + " " + n2 + ". It is a " + pick(r, ADJ) + " day.");
-                case 2, 3 -> {
+                case 2 -> {
                     String a = pick(r, opp);
                     out.add("The opposite of " + a + " is " + OPPOSITE.get(a) + ". A " + a + " " + n1 + " is not " + OPPOSITE.get(a) + ".");
                 }
-                case 4 -> {
-                    int from = 1 + r.nextInt(6), to = from + 1 + r.nextInt(8);
-                    StringBuilder b = new StringBuilder("The " + n1 + " counts from " + from + " to " + to + ":");
-                    for (int k = from; k <= to; k++) b.append(' ').append(k);
+                case 3 -> {
+                    int n = 2 + r.nextInt(8);
+                    StringBuilder b = new StringBuilder("The " + n1 + " counts:");
+                    for (int k = 1; k <= n; k++) b.append(' ').append(k);
                     out.add(b.append('.').toString());
                 }
-                case 5 -> out.add("A " + n1 + " and a " + n1 + " are two " + n1 + "s. The " + n2 + " is " + a1 + ".");
-                // a word said twice, and a song of a few random words sung again: copying what was just shown
-                case 6, 7 -> {
-                    String w = r.nextBoolean() ? n2 : a2;
-                    out.add("The " + n1 + " says: " + w + " " + w + "! The " + a1 + " " + n2 + " hears it.");
-                }
-                case 8 -> {
-                    StringBuilder song = new StringBuilder();
-                    for (int k = 2 + r.nextInt(3); k > 0; k--) song.append(song.isEmpty() ? "" : " ").append(r.nextBoolean() ? pick(r, NOUNS) : pick(r, ADJ));
-                    out.add("The " + n1 + " sings: " + song + ". Again: " + song + ".");
-                }
-                case 9 -> out.add(pick(r, adjZh) + pick(r, NOUNS_ZH) + "喜欢" + pick(r, adjZh) + pick(r, NOUNS_ZH) + "。今天天气很好。");
-                case 10 -> {
+                case 4 -> out.add("A " + n1 + " and a " + n1 + " are two " + n1 + "s. The " + n2 + " is " + a1 + ".");
+                case 5 -> out.add(pick(r, adjZh) + pick(r, NOUNS_ZH) + "喜欢" + pick(r, adjZh) + pick(r, NOUNS_ZH) + "。今天天气很好。");
+                case 6 -> {
                     String a = pick(r, adjZh);
                     out.add(a + "的反义词是" + OPPOSITE_ZH.get(a) + "。" + pick(r, NOUNS_ZH) + "很" + a + "。");
                 }
-                case 11 -> {
+                // two kinds of lines with copying in them, so the base model can repeat what it was just shown
+                case 8 -> {
+                    String w = r.nextBoolean() ? n2 : a2;
+                    out.add("The " + n1 + " says: " + w + ", " + w + "! The " + a1 + " " + n2 + " hears it.");
+                }
+                case 9 -> {
                     String z = pick(r, NOUNS_ZH);
                     out.add(pick(r, NOUNS_ZH) + "说：" + z + z + "！" + z + "听见了。");
                 }
@@ -91,9 +85,10 @@ public final class DemoData {
     public record Instruction(String instruction, String input, String output) {}
 
     /**
-     * Instruction set for fine-tuning: {@code n} records drawn from seven tasks, most with many distinct inputs (so
-     * deduplication leaves a real training set), none equal to a held-out question. The opposites of tall/short and
-     * 高/矮 are never asked: the held-out questions about them rely on what the base model read in pretraining.
+     * Instruction set for fine-tuning: {@code n} records drawn evenly from seven tasks (the demo config turns
+     * deduplication off so that tasks with few distinct inputs keep their share), none equal to a held-out
+     * question. The opposites of tall/short and 高/矮 are never asked: the held-out questions about them rely on
+     * what the base model read in pretraining.
      */
     public static List<Instruction> instructions(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
@@ -109,7 +104,7 @@ public final class DemoData {
                 }
                 case 1 -> {
                     String a = pick(r, opp);
-                    yield new Instruction("What is the opposite of " + a + "?", "", "The opposite of " + a + " is " + OPPOSITE.get(a) + ".");
+                    yield new Instruction("What is the opposite of " + a + "?", "", OPPOSITE.get(a));
                 }
                 case 2 -> {
                     int from = 1 + r.nextInt(4), to = from + 2 + r.nextInt(6);
@@ -128,7 +123,7 @@ public final class DemoData {
                 }
                 case 5 -> {
                     String a = pick(r, oppZh);
-                    yield new Instruction(a + "的反义词是什么？", "", a + "的反义词是" + OPPOSITE_ZH.get(a) + "。");
+                    yield new Instruction(a + "的反义词是什么？", "", OPPOSITE_ZH.get(a));
                 }
                 default -> {
                     String first = pick(r, NOUNS_ZH);
@@ -145,11 +140,11 @@ public final class DemoData {
     public static List<Instruction> heldOut() {
         return List.of(new Instruction("Repeat the word twice.", "frog", "frog frog"),
                 new Instruction("Repeat the word twice.", "horse", "horse horse"),
-                new Instruction("What is the opposite of tall?", "", "The opposite of tall is short."),
+                new Instruction("What is the opposite of tall?", "", "short"),
                 new Instruction("Count from 1 to 6.", "", "1 2 3 4 5 6"),
                 new Instruction("What is the last word of the sentence?", "The old king sees a red lamp.", "lamp"),
                 new Instruction("把这个词重复两次。", "船", "船船"),
-                new Instruction("高的反义词是什么？", "", "高的反义词是矮。"),
+                new Instruction("高的反义词是什么？", "", "矮"),
                 new Instruction("句子的第一个字是什么？", "马喜欢鱼。", "马"));
     }
 
