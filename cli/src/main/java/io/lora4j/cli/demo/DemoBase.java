@@ -7,7 +7,6 @@ import io.lora4j.core.model.LlamaConfig;
 import io.lora4j.core.model.LlamaModel;
 import io.lora4j.core.model.LlamaWeights;
 import io.lora4j.core.model.WeightSource;
-import io.lora4j.core.tokenizer.SpmBpeTrainer;
 import io.lora4j.core.tokenizer.Tokenizer;
 import io.lora4j.core.tokenizer.TokenizerModel;
 import io.lora4j.core.tokenizer.Tokenizers;
@@ -69,7 +68,7 @@ public final class DemoBase {
         List<String> tokText = new ArrayList<>(corpus);
         for (DemoData.Instruction i : instructions.subList(0, 200)) tokText.add(i.instruction() + " " + i.input() + " " + i.output());
         tokText.add(PromptTemplate.ALPACA.promptInput() + PromptTemplate.ALPACA.promptNoInput());
-        TokenizerModel tm = SpmBpeTrainer.train(tokText, 512);
+        TokenizerModel tm = DemoTokenizer.train(tokText, 1024);
         Tokenizer tok = Tokenizers.of(tm);
         LlamaConfig c = new LlamaConfig(128, 352, 4, 4, 2, 32, tm.size(), 256, 1e-5f, 10000f, false);
         log.printf("== demo base model: tokenizer of %d pieces; pretraining a LLaMA (d %d, %d layers, %d heads, %d KV heads, %,d parameters) from scratch%n",
@@ -91,18 +90,19 @@ public final class DemoBase {
         log.println("base model written: " + baseFile);
     }
 
-    /** Corpus lines tokenized and concatenated (with EOS between lines) into sequences of about {@code len} tokens. */
+    /** Corpus lines tokenized (BOS line EOS) and concatenated into sequences of {@code len} tokens; none is cut off. */
     private static List<TokenizedExample> packed(List<String> lines, Tokenizer tok, int len) {
         List<TokenizedExample> out = new ArrayList<>();
-        List<Integer> cur = new ArrayList<>(List.of(tok.bosId()));
+        List<Integer> cur = new ArrayList<>();
         for (String l : lines) {
-            for (int id : tok.encode(l, false)) cur.add(id);
-            cur.add(tok.eosId());
-            if (cur.size() >= len) {
-                int[] ids = cur.stream().limit(len).mapToInt(Integer::intValue).toArray();
+            int[] line = tok.encode(l, true);
+            if (!cur.isEmpty() && cur.size() + line.length + 1 > len) {
+                int[] ids = cur.stream().mapToInt(Integer::intValue).toArray();
                 out.add(new TokenizedExample(ids, ids.clone(), "corpus"));
-                cur = new ArrayList<>(List.of(tok.bosId()));
+                cur = new ArrayList<>();
             }
+            for (int id : line) cur.add(id);
+            cur.add(tok.eosId());
         }
         return out;
     }

@@ -64,7 +64,10 @@ public final class DemoData {
                     out.add(a + "的反义词是" + OPPOSITE_ZH.get(a) + "。" + pick(r, NOUNS_ZH) + "很" + a + "。");
                 }
                 // two kinds of lines with copying in them, so the base model can repeat what it was just shown
-                case 8 -> out.add("The " + n1 + " says: " + n2 + ", " + n2 + "! The " + a1 + " " + n2 + " hears it.");
+                case 8 -> {
+                    String w = r.nextBoolean() ? n2 : a2;
+                    out.add("The " + n1 + " says: " + w + ", " + w + "! The " + a1 + " " + n2 + " hears it.");
+                }
                 case 9 -> {
                     String z = pick(r, NOUNS_ZH);
                     out.add(pick(r, NOUNS_ZH) + "说：" + z + z + "！" + z + "听见了。");
@@ -82,9 +85,10 @@ public final class DemoData {
     public record Instruction(String instruction, String input, String output) {}
 
     /**
-     * Instruction set for fine-tuning: {@code n} records drawn from seven tasks, most with many distinct inputs (so
-     * deduplication leaves a real training set), none equal to a held-out question. The opposites of tall/short and
-     * 高/矮 are never asked: the held-out questions about them rely on what the base model read in pretraining.
+     * Instruction set for fine-tuning: {@code n} records drawn evenly from seven tasks (the demo config turns
+     * deduplication off so that tasks with few distinct inputs keep their share), none equal to a held-out
+     * question. The opposites of tall/short and 高/矮 are never asked: the held-out questions about them rely on
+     * what the base model read in pretraining.
      */
     public static List<Instruction> instructions(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
