@@ -38,37 +38,62 @@ public final class ModelChatFormat implements InstructionFormat {
     }
 
     /**
-     * The chat template {@code cfg} asks for with this tokenizer: {@code data.chat_template} when given, else the
-     * tokenizer's own (its vocabulary's, else a tokenizer_config.json beside {@code tokenizerPath}, which may keep it in a
-     * list or in chat_template.jinja); null when there is none (the caller falls back to the Vicuna layout).
+     * The chat template {@code cfg} asks for with this tokenizer (see {@link #locate}); null when there is none (the
+     * caller falls back to the Vicuna layout).
      */
     static ModelChatFormat find(PrepareConfig cfg, Tokenizer tok, String tokenizerPath) throws IOException {
-        String source, origin;
-        if (cfg.chatTemplate() != null) {
-            Path file = Path.of(cfg.chatTemplate());
-            if (!Files.isRegularFile(file)) throw new IOException("data.chat_template = '" + cfg.chatTemplate() + "': no such file");
-            source = Files.readString(file);
-            origin = file.toString();
-            if (source.isBlank()) throw new IOException("data.chat_template = '" + cfg.chatTemplate() + "': the file is empty");
-        } else if (tok.model().chatTemplate().isPresent()) {
-            source = tok.model().chatTemplate().get();
-            origin = "the chat template of " + tokenizerPath;
-        } else {
-            Path config = tokenizerConfigBeside(Path.of(tokenizerPath));
-            if (config == null) return null;
-            try {
-                source = ChatTemplate.fromTokenizerConfig(config).source();
-            } catch (IOException e) {
-                return null; // no chat_template there
-            }
-            origin = "the chat template of " + config;
-        }
-        if (tok.eosId() < 0) throw new IOException(origin + ": the tokenizer has no EOS token to end assistant turns");
+        String[] found = locate(tok, tokenizerPath, cfg.chatTemplate());
+        if (found == null) return null;
         try {
-            return new ModelChatFormat(source, origin, specialTokens(tok), tok.piece(tok.eosId()), cfg.templateVars(), cfg.parseSpecialTokens());
+            return new ModelChatFormat(found[0], found[1], specialTokens(tok), endOfTurn(tok, found[1]), cfg.templateVars(), cfg.parseSpecialTokens());
         } catch (IllegalArgumentException e) {
-            throw new IOException(origin + ": " + e.getMessage(), e);
+            throw new IOException(found[1] + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The chat template of this tokenizer, as transformers would render it: {@code templateFile} when given, else the
+     * tokenizer's own; fails when there is none.
+     */
+    public static ChatTemplate chatTemplate(Tokenizer tok, String tokenizerPath, String templateFile) throws IOException {
+        String[] found = locate(tok, tokenizerPath, templateFile);
+        if (found == null) {
+            throw new IOException(tokenizerPath + " has no chat template (tokenizer_config.json chat_template / chat_template.jinja / GGUF "
+                    + "tokenizer.chat_template); give a template file");
+        }
+        try {
+            return new ChatTemplate(found[0], specialTokens(tok), endOfTurn(tok, found[1]));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(found[1] + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {source, where it came from}: {@code templateFile} when given, else the tokenizer's own template (its
+     * vocabulary's, else a tokenizer_config.json beside {@code tokenizerPath}, which may keep it in a list or in
+     * chat_template.jinja); null when there is none.
+     */
+    private static String[] locate(Tokenizer tok, String tokenizerPath, String templateFile) throws IOException {
+        if (templateFile != null) {
+            Path file = Path.of(templateFile);
+            if (!Files.isRegularFile(file)) throw new IOException("chat template file '" + templateFile + "': no such file");
+            String source = Files.readString(file);
+            if (source.isBlank()) throw new IOException("chat template file '" + templateFile + "': the file is empty");
+            return new String[] {source, file.toString()};
+        }
+        if (tok.model().chatTemplate().isPresent()) return new String[] {tok.model().chatTemplate().get(), "the chat template of " + tokenizerPath};
+        Path config = tokenizerConfigBeside(Path.of(tokenizerPath));
+        if (config == null) return null;
+        try {
+            return new String[] {ChatTemplate.fromTokenizerConfig(config).source(), "the chat template of " + config};
+        } catch (IOException e) {
+            return null; // no chat_template there
+        }
+    }
+
+    private static String endOfTurn(Tokenizer tok, String origin) throws IOException {
+        if (tok.eosId() < 0) throw new IOException(origin + ": the tokenizer has no EOS token to end assistant turns");
+        return tok.piece(tok.eosId());
     }
 
     private static Path tokenizerConfigBeside(Path tokenizer) {
