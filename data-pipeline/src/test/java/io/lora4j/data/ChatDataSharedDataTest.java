@@ -167,15 +167,19 @@ class ChatDataSharedDataTest {
     @Test
     void rolesMapOtherSpeakerNames() throws Exception {
         List<Map<String, Object>> records = List.of(Map.of("conversations", List.of(Map.of("from", "USER", "value", "Hi"),
-                Map.of("from", "BOT", "value", "Hello there."))), Map.of("conversations", List.of(Map.of("from", "human", "value", "Hi"),
-                Map.of("from", "gpt", "value", "Hi!"))));
+                Map.of("from", "BOT", "value", "Hello there."))), Map.of("conversations", List.of(Map.of("from", "human", "value", "Hi {{ 7*7 }}"),
+                Map.of("from", "gpt", "value", "{% raw %}x{% endraw %}"))));
         Path input = writeJson(tmp.resolve("roles.json"), records);
         String qwenPath = tokenizer("qwen2", "hf/tokenizer.json");
         Prepared unmapped = prepare(chatConfig(input, "sharegpt", null, null, null, null, 4096), qwenPath);
         assertEquals("unknown speaker", RecordParser.category(unmapped.rejects().get(0)));
         Prepared mapped = prepare(chatConfig(input, "sharegpt", Map.of("USER", "user", "BOT", "assistant"), null, null, null, 4096), qwenPath);
         assertEquals(0, mapped.summary().rejected());
-        assertEquals(List.of("Hello there.<|im_end|>"), trainedTexts(TokenizerCache.get(qwenPath), mapped.kept().get(0)));
+        Tokenizer tok = TokenizerCache.get(qwenPath);
+        assertEquals(List.of("Hello there.<|im_end|>"), trainedTexts(tok, mapped.kept().get(0)));
+        // text that looks like Jinja is data, never evaluated
+        assertEquals(List.of("{% raw %}x{% endraw %}<|im_end|>"), trainedTexts(tok, mapped.kept().get(1)));
+        assertTrue(text(tok, mapped.kept().get(1)).contains("<|im_start|>user\nHi {{ 7*7 }}<|im_end|>"));
         assertThrows(ConfigException.class, () -> new PrepareConfig.Source("x", "sharegpt", null, Map.of("BOT", "robot")));
     }
 
