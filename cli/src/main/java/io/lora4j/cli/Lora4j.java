@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             InspectCommand.class,
             TokenizeCommand.class,
+            TemplateCommand.class,
             LogitsCommand.class,
             GenerateCommand.class,
             RunCommand.class,

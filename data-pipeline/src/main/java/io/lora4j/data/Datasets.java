@@ -28,9 +28,19 @@ public final class Datasets {
 
     private Datasets() {}
 
-    /** What a dataset depends on: the canonical data settings and the tokenizer's fingerprint. */
+    /**
+     * What a dataset depends on: the canonical data settings, the tokenizer's fingerprint and the text of a
+     * data.chat_template file (editing the file makes the dataset stale; a missing one fails later, in validation).
+     */
     public static String contentHash(PrepareConfig cfg, String tokenizerFingerprint) {
         String key = StrictYaml.canonical(cfg.withSources(cfg.sources())) + "|" + tokenizerFingerprint;
+        if (cfg.chatTemplate() != null && java.nio.file.Files.isRegularFile(java.nio.file.Path.of(cfg.chatTemplate()))) {
+            try {
+                key += "|" + java.nio.file.Files.readString(java.nio.file.Path.of(cfg.chatTemplate()));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("data.chat_template = '" + cfg.chatTemplate() + "': " + e.getMessage(), e);
+            }
+        }
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8))).substring(0, 16);
         } catch (NoSuchAlgorithmException e) {

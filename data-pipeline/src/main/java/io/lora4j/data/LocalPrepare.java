@@ -31,9 +31,10 @@ final class LocalPrepare {
         PrepareJob.Counter count = n -> counted[0] += n;
         List<Tuple2<OrderKey, Encoded>> all = new ArrayList<>();
         long orderSeed = cfg.seed() + 1;
+        InstructionFormat template = PrepareJob.template(cfg, tokenizerPath);
         for (String f : files) {
             Iterator<Encoded> encoded = PrepareJob.encodePartition(RawRecords.read(RawRecords.Slice.whole(f)), cfg, tokenizerPath, tok.fingerprint(),
-                    PrepareJob.template(cfg), count);
+                    template, count);
             while (encoded.hasNext()) {
                 Encoded e = encoded.next();
                 all.add(new Tuple2<>(e.kept() ? new OrderKey(SplitAndDedup.unit(e.hash(), orderSeed), e.where()) : OrderKey.reject(e.where()), e));

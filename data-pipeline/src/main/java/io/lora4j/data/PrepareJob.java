@@ -69,8 +69,7 @@ public final class PrepareJob {
 
     /** Checks everything that can be checked before Spark starts: inputs exist, the tokenizer loads, the template resolves. */
     public static List<String> validate(PrepareConfig cfg, String tokenizerPath) throws IOException {
-        TokenizerCache.get(tokenizerPath);
-        template(cfg);
+        template(cfg, tokenizerPath);
         List<String> files = new ArrayList<>();
         for (PrepareConfig.Source s : cfg.sources()) {
             Path p = HadoopFs.path(s.uri());
@@ -83,8 +82,8 @@ public final class PrepareJob {
         return files;
     }
 
-    static InstructionFormat template(PrepareConfig cfg) throws IOException {
-        return PromptTemplates.resolve(cfg.template());
+    static InstructionFormat template(PrepareConfig cfg, String tokenizerPath) throws IOException {
+        return PromptTemplates.resolve(cfg, TokenizerCache.get(tokenizerPath), tokenizerPath);
     }
 
     private static void collect(FileSystem fs, FileStatus st, List<String> out) throws IOException {
@@ -120,7 +119,7 @@ public final class PrepareJob {
         if (!sc.isLocal()) ssc.addFile(tokenizerPath, Files.isDirectory(java.nio.file.Path.of(tokenizerPath)));
         final PrepareConfig c = cfg;
         final String tokPath = tokenizerPath, fingerprint = tok.fingerprint();
-        final InstructionFormat template = template(cfg);
+        final InstructionFormat template = template(cfg, tokenizerPath);
         LongAccumulator counted = ssc.longAccumulator(SparkProgress.RECORDS);
         SparkProgress bar = progress == null ? null : SparkProgress.attach(ssc, progress, System.console() != null);
         try {
@@ -464,7 +463,9 @@ public final class PrepareJob {
     static Iterator<Encoded> encodePartition(Iterator<RawRecords.Raw> it, PrepareConfig c, String tokPath, String fingerprint, InstructionFormat template,
                                              Counter counted) throws IOException {
         Tokenizer tok = TokenizerCache.onExecutor(tokPath, fingerprint);
-        ExampleEncoder enc = new ExampleEncoder(tok, c.cutoffLen(), c.trainOnInputs(), c.dropLong() ? ExampleEncoder.Truncation.DROP : ExampleEncoder.Truncation.RESPONSE);
+        ExampleEncoder.Truncation truncation = c.dropLong() ? ExampleEncoder.Truncation.DROP : ExampleEncoder.Truncation.RESPONSE;
+        ExampleEncoder enc = new ExampleEncoder(tok, c.cutoffLen(), c.trainOnInputs(), truncation);
+        ChatEncoder chat = template instanceof ModelChatFormat f ? new ChatEncoder(f, tok, c.cutoffLen(), c.trainOnInputs(), truncation) : null;
         String[] prefixes = c.sources().stream().map(s -> HadoopFs.path(s.uri()).toString()).toArray(String[]::new);
         return new Iterator<>() {
             @Override
@@ -475,12 +476,12 @@ public final class PrepareJob {
             @Override
             public Encoded next() {
                 counted.add(1);
-                return encode(it.next(), c, prefixes, enc, template);
+                return encode(it.next(), c, prefixes, enc, chat, template);
             }
         };
     }
 
-    private static Encoded encode(RawRecords.Raw r, PrepareConfig c, String[] prefixes, ExampleEncoder enc, InstructionFormat template) {
+    private static Encoded encode(RawRecords.Raw r, PrepareConfig c, String[] prefixes, ExampleEncoder enc, ChatEncoder chat, InstructionFormat template) {
         if (r.reject() != null) return Encoded.rejected(r.where(), r.reject(), r.json());
         JsonNode node;
         try {
@@ -489,10 +490,12 @@ public final class PrepareJob {
             return Encoded.rejected(r.where(), "malformed JSON: " + e.getMessage().split("\n")[0], r.json());
         }
         RecordParser.Parsed p = RecordParser.parse(node, r.where(), sourceFor(c, prefixes, r.where()), template);
-        if (p.record() == null) return Encoded.rejected(r.where(), p.rejectReason(), r.json());
-        ExampleEncoder.Result res = enc.encode(p.record());
+        if (p.rejectReason() != null) return Encoded.rejected(r.where(), p.rejectReason(), r.json());
+        boolean conversation = p.chat() != null; // only with a model chat template (the parser renders others as turn texts)
+        ExampleEncoder.Result res = conversation ? chat.encode(p.chat()) : enc.encode(p.record());
         if (!res.kept()) return Encoded.rejected(r.where(), res.rejectReason(), r.json());
-        return new Encoded(SplitAndDedup.hash(p.record()), res.inputIds(), res.labels(), r.where(), res.truncated(), null, null);
+        long hash = conversation ? SplitAndDedup.hash(p.chat()) : SplitAndDedup.hash(p.record());
+        return new Encoded(hash, res.inputIds(), res.labels(), r.where(), res.truncated(), null, null);
     }
 
     /**

@@ -59,7 +59,24 @@ public final class SplitAndDedup {
             d.update(normalize(t.text()).getBytes(StandardCharsets.UTF_8));
             d.update((byte) (t.trained() ? 1 : 0));
         }
-        byte[] h = d.digest();
+        return first8(d.digest());
+    }
+
+    /** A conversation's identity: each message's role, normalized content, tool calls and name, then the tools offered. */
+    static long hash(Conversation c) {
+        MessageDigest d = SHA256.get();
+        d.reset();
+        for (io.lora4j.core.chat.ChatMessage m : c.messages()) {
+            for (Object part : new Object[] {m.role(), m.content() == null ? null : normalize(m.content()), m.toolCalls(), m.toolCallId(), m.name()}) {
+                d.update(String.valueOf(part).getBytes(StandardCharsets.UTF_8));
+                d.update((byte) 0);
+            }
+        }
+        d.update(String.valueOf(c.tools()).getBytes(StandardCharsets.UTF_8));
+        return first8(d.digest());
+    }
+
+    private static long first8(byte[] h) {
         long v = 0;
         for (int i = 0; i < 8; i++) v = (v << 8) | (h[i] & 0xFF);
         return v;

@@ -117,7 +117,7 @@ class PrepareSharedDataTest {
             for (int t = 0; t < conv.size(); t += 2) {
                 assertEquals("human", conv.get(t).get("from").asText());
                 assertEquals("gpt", conv.get(t + 1).get("from").asText());
-                String prompt = (t == 0 ? ChatTemplate.DEFAULT_SYSTEM + " " : "") + "USER: " + conv.get(t).get("value").asText() + " ASSISTANT:";
+                String prompt = (t == 0 ? VicunaChat.DEFAULT_SYSTEM + " " : "") + "USER: " + conv.get(t).get("value").asText() + " ASSISTANT:";
                 int[] p = tok.encode(prompt, false), full = tok.encode(prompt + " " + conv.get(t + 1).get("value").asText(), false);
                 assertArrayEquals(p, Arrays.copyOf(full, p.length));
                 for (int i = 0; i < full.length; i++) {

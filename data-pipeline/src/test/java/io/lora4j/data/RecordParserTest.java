@@ -39,7 +39,7 @@ class RecordParserTest {
         String json = "{\"conversations\": [{\"from\": \"human\", \"value\": \"Hi\"}, {\"from\": \"gpt\", \"value\": \"Hello!\"},"
                 + "{\"from\": \"human\", \"value\": \"2+2?\"}, {\"from\": \"gpt\", \"value\": \"4\"}, {\"from\": \"human\", \"value\": \"bye\"}]}";
         InstructionRecord r = parse(json, AUTO, PromptTemplate.ALPACA).record();
-        String sys = ChatTemplate.DEFAULT_SYSTEM;
+        String sys = VicunaChat.DEFAULT_SYSTEM;
         assertEquals(List.of(new InstructionRecord.Turn(sys + " USER: Hi ASSISTANT:", false), new InstructionRecord.Turn(" Hello!", true),
                 new InstructionRecord.Turn("USER: 2+2? ASSISTANT:", false), new InstructionRecord.Turn(" 4", true)), r.turns(),
                 "a trailing user turn has nothing to train on and is left out");
@@ -50,8 +50,8 @@ class RecordParserTest {
 
     @Test
     void alpacaInTheChatTemplate() throws Exception {
-        InstructionRecord r = parse("{\"instruction\": \"Sum\", \"input\": \"1 2\", \"output\": \"3\"}", AUTO, ChatTemplate.FORMAT).record();
-        assertEquals(ChatTemplate.DEFAULT_SYSTEM + " USER: Sum\n1 2 ASSISTANT:", r.turns().get(0).text());
+        InstructionRecord r = parse("{\"instruction\": \"Sum\", \"input\": \"1 2\", \"output\": \"3\"}", AUTO, VicunaChat.FORMAT).record();
+        assertEquals(VicunaChat.DEFAULT_SYSTEM + " USER: Sum\n1 2 ASSISTANT:", r.turns().get(0).text());
         assertEquals(" 3", r.turns().get(1).text());
     }
 
@@ -68,7 +68,8 @@ class RecordParserTest {
                 {"{\"conversations\": []}", "missing or empty 'conversations'"},
                 {"{\"conversations\": [{\"from\": \"human\", \"value\": \"hi\"}]}", "no assistant turn to train on"},
                 {"{\"conversations\": [{\"from\": \"human\", \"value\": 5}]}", "a turn has no string 'value'"},
-                {"{\"conversations\": [{\"from\": \"robot\", \"value\": \"x\"}]}", "unknown speaker: 'robot' (expected human, gpt or system)"},
+                {"{\"conversations\": [{\"from\": \"robot\", \"value\": \"x\"}]}",
+                        "unknown speaker: 'robot' (expected human, gpt, system, function_call or observation, or a mapping in data.sources[].roles)"},
                 {"{\"conversations\": [{\"from\": \"human\", \"value\": \"q\"}, {\"from\": \"gpt\", \"value\": \"\"}]}", "empty assistant turn"},
         };
         for (String[] c : cases) assertEquals(c[1], parse(c[0], AUTO, PromptTemplate.ALPACA).rejectReason(), c[0]);

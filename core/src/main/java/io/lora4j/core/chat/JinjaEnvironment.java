@@ -32,6 +32,9 @@ final class JinjaEnvironment {
                 .withLstripBlocks(true)
                 .withKeepTrailingNewline(true) // jinjava would cut the output's; ChatTemplate cuts the source's as Jinja2 does
                 .withFailOnUnknownTokens(false)
+                // jinjava re-renders an output that looks like a template: "{{ 7*7 }}" in a user message became "49"
+                // (and "{%" … could fail the whole record); Jinja2 prints variables as they are
+                .withNestedInterpretationEnabled(false)
                 .withLegacyOverrides(LegacyOverrides.newBuilder() // the Python Jinja2 behaviours
                         .withUseTrimmingForNotesAndExpressions(true) // {{- x }} strips the whitespace before it
                         .withParseWhitespaceControlStrictly(true)

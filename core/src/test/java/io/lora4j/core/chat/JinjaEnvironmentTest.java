@@ -33,6 +33,13 @@ class JinjaEnvironmentTest {
     }
 
     @Test
+    void aValueThatLooksLikeATemplateIsPrintedAsItIs() {
+        String code = "{{ 7*7 }} {% if true %}T{% endif %} {# c #} #{\"q\": 1}";
+        assertEquals(code, render("{{ x }}", Map.of("x", code)));
+        assertEquals("<" + code + ">", render("{{ '<' + x + '>' }}", Map.of("x", code)));
+    }
+
+    @Test
     void notBindsLooserThanTestsFiltersAndComparisons() {
         assertEquals("{% if not (x is defined) %}", NotPrecedence.rewrite("{% if not x is defined %}"));
         assertEquals("{%- if not (a|length == 1) -%}", NotPrecedence.rewrite("{%- if not a|length == 1 -%}"));

@@ -40,7 +40,7 @@ public record RunConfig(
         @JsonProperty("demo") Demo demo) {
 
     /** The keys holding local paths or URIs; "*" stands for every element of a list. */
-    static final List<String> PATH_KEYS = List.of("base_model", "tokenizer", "output_dir", "data.prepared", "data.sources.*.path", "data.sources.*",
+    static final List<String> PATH_KEYS = List.of("base_model", "tokenizer", "output_dir", "data.prepared", "data.chat_template", "data.sources.*.path", "data.sources.*",
             "compare.prompts", "demo.data_dir");
 
     /** LoRA settings; {@code lora: null} (or no lora section) trains all weights. */

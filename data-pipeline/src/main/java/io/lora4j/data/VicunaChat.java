@@ -1,15 +1,18 @@
 package io.lora4j.data;
 
+import io.lora4j.core.chat.ChatMessage;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The chat template used for ShareGPT conversations (and for Alpaca records with {@code template: chat}): the Vicuna
+ * The chat layout used for conversations when the model has no chat template of its own (stories260K, LLaMA-2
+ * SentencePiece) or {@code data.template} is not chat, and for Alpaca records with {@code template: chat} on such a
+ * model: the Vicuna
  * v1.1 layout of FastChat, {@code "<system> USER: <q> ASSISTANT: <a></s>USER: <q2> ASSISTANT: <a2></s>"}. Everything up
  * to and including "ASSISTANT:" is prompt (masked); " <answer>" plus EOS is trained. A system turn given first
  * replaces the default system text; a later one is kept as prompt text.
  */
-final class ChatTemplate {
+final class VicunaChat {
     static final String NAME = "chat";
     static final String DEFAULT_SYSTEM = "A chat between a curious user and an artificial intelligence assistant. "
             + "The assistant gives helpful, detailed, and polite answers to the user's questions.";
@@ -32,30 +35,34 @@ final class ChatTemplate {
         }
     };
 
-    /** One turn of a conversation; role is "system", "user" or "assistant". */
-    record Message(String role, String text) {}
+    private VicunaChat() {}
 
-    private ChatTemplate() {}
-
-    /** The turns to train on, or null when no assistant turn is present. */
-    static InstructionRecord render(List<Message> messages, String source) {
+    /**
+     * The turns to train on, or null when no assistant turn is present. Only system, user and assistant messages with
+     * text fit this layout: a tool call or tool result needs the model's own chat template.
+     */
+    static InstructionRecord render(List<ChatMessage> messages, String source) {
         List<InstructionRecord.Turn> turns = new ArrayList<>();
         StringBuilder prompt = new StringBuilder(DEFAULT_SYSTEM);
         boolean first = true;
-        for (Message m : messages) {
+        for (ChatMessage m : messages) {
+            if (m.toolCalls() != null || m.content() == null) {
+                throw new IllegalArgumentException("a tool call needs the model's chat template (the Vicuna layout has none)");
+            }
             switch (m.role()) {
                 case "system" -> {
                     if (first) prompt.setLength(0);
-                    separate(prompt).append(m.text());
+                    separate(prompt).append(m.content());
                 }
-                case "user" -> separate(prompt).append("USER: ").append(m.text());
+                case "user" -> separate(prompt).append("USER: ").append(m.content());
                 case "assistant" -> {
                     separate(prompt).append("ASSISTANT:");
                     turns.add(new InstructionRecord.Turn(prompt.toString(), false));
-                    turns.add(new InstructionRecord.Turn(" " + m.text(), true));
+                    turns.add(new InstructionRecord.Turn(" " + m.content(), true));
                     prompt.setLength(0); // EOS follows the answer; the next prompt starts right after it, without a space
                 }
-                default -> throw new IllegalArgumentException("role " + m.role());
+                default -> throw new IllegalArgumentException("role '" + m.role() + "' needs the model's chat template (the Vicuna layout has "
+                        + "system, user and assistant only)");
             }
             first = false;
         }
@@ -65,7 +72,7 @@ final class ChatTemplate {
     /** An Alpaca record as a one-round chat: the input follows the instruction on a new line. */
     static InstructionRecord single(String instruction, String input, String output, String source) {
         String q = input == null || input.isEmpty() ? instruction : instruction + "\n" + input;
-        return render(List.of(new Message("user", q), new Message("assistant", output)), source);
+        return render(List.of(ChatMessage.user(q), ChatMessage.assistant(output)), source);
     }
 
     private static StringBuilder separate(StringBuilder b) {
