@@ -10,6 +10,7 @@ import io.lora4j.core.io.HadoopFs;
 import io.lora4j.core.io.LocalCopy;
 import io.lora4j.core.model.BaseModel;
 import io.lora4j.core.model.ModelLoader;
+import io.lora4j.core.tokenizer.Tokenizer;
 import io.lora4j.data.PreparedDataset;
 import io.lora4j.export.Exporter;
 import io.lora4j.export.quant.QuantPreset;
@@ -58,7 +59,8 @@ final class RunCommand implements Callable<Integer> {
         System.out.println("== train (resumes from the newest checkpoint when there is one)");
         TrainStage.run(cfg, cfg.distributed().workers(), true, Long.MAX_VALUE, Datasets.Runner.SPARK, System.out);
         String dataset = cfg.data().prepared() != null ? cfg.data().prepared() : HadoopFs.join(runUri, "dataset");
-        InstructionFormat template = PromptTemplates.resolve(cfg.data().template());
+        Tokenizer tok = ModelLoader.tokenizer(modelPath, tokenizerPath);
+        InstructionFormat template = PromptTemplates.resolve(cfg.data(), tok, io.lora4j.core.model.TokenizerLocator.locate(modelPath, tokenizerPath).toString());
 
         // From here on this process reads what training wrote to output_dir (through the local cache when it is remote)
         // and writes export, comparison and report into a local directory: output_dir itself, or a staging directory
@@ -104,15 +106,27 @@ final class RunCommand implements Callable<Integer> {
                 remote ? HadoopFs.join(runUri, "report.html") : report);
         if (exporting) {
             String gguf = HadoopFs.join(HadoopFs.join(shown, "export"), "model." + QuantPreset.parse(cfg.export().types().get(0)).name() + ".gguf");
-            String prompt = template.prompt("Your instruction here", "").replace("\n", "\\n");
-            System.out.printf("try it in llama.cpp (the prompt in the training template; -e turns \\n into newlines):%n  llama-cli -m %s -e -p \"%s\" -n 64 --temp 0%n",
-                    gguf, prompt);
+            if (template instanceof io.lora4j.data.ModelChatFormat) {
+                System.out.printf("try it in llama.cpp (a chat with the model's own template, which the GGUF carries as tokenizer.chat_template):%n"
+                        + "  llama-cli -m %s -cnv --jinja --temp 0%n", gguf);
+            } else {
+                String prompt = template.prompt("Your instruction here", "").replace("\n", "\\n");
+                System.out.printf("try it in llama.cpp (the prompt in the training template; -e turns \\n into newlines):%n  llama-cli -m %s -e -p \"%s\" -n 64 --temp 0%n",
+                        gguf, prompt);
+            }
         }
         return 0;
     }
 
     /** An Ollama Modelfile for the first exported type, with the training prompt template (`ollama create NAME -f Modelfile`). */
     static void writeModelfile(Path exportDir, QuantPreset type, InstructionFormat template) throws java.io.IOException {
+        if (template instanceof io.lora4j.data.ModelChatFormat) {
+            // trained on the model's own chat template: the GGUF carries it (tokenizer.chat_template) and Ollama reads it from there
+            Files.writeString(exportDir.resolve("Modelfile"), "FROM ./model." + type.name() + ".gguf\n"
+                    + "# fine-tuned with the model's own chat template, which this GGUF carries as tokenizer.chat_template\n"
+                    + "PARAMETER temperature 0\n");
+            return;
+        }
         String prompt = template.prompt("{{ .Prompt }}", "");
         Files.writeString(exportDir.resolve("Modelfile"), "FROM ./model." + type.name() + ".gguf\n"
                 + "# the prompt format the model was fine-tuned with; answers end with the tokenizer's EOS\n"

@@ -12,7 +12,7 @@ public final class GreedyAnswer {
 
     /** Up to EOS or {@code maxNewTokens}, decoded and stripped. */
     public static String of(LlamaModel model, Tokenizer tok, InstructionFormat template, String instruction, String input, int maxNewTokens) {
-        int[] ids = tok.encode(template.prompt(instruction, input), true);
+        int[] ids = template.promptIds(tok, instruction, input);
         return tok.decode(Generator.generate(model, ids, maxNewTokens, Sampler.greedy(), tok.eosId())).strip();
     }
 }

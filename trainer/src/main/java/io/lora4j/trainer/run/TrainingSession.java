@@ -8,6 +8,7 @@ import io.lora4j.core.io.LocalCopy;
 import io.lora4j.core.model.BaseModel;
 import io.lora4j.core.model.LlamaModel;
 import io.lora4j.core.model.ModelLoader;
+import io.lora4j.core.model.TokenizerLocator;
 import io.lora4j.core.tokenizer.Tokenizer;
 import io.lora4j.lora.AdapterReport;
 import io.lora4j.lora.LoraAdapter;
@@ -87,7 +88,7 @@ public final class TrainingSession {
         log.printf("training %s on %s: %,d trainable parameters (%s), optimizer %s (%,d state bytes), %d steps%n", cfg.name(), base.name(),
                 params.parameters().length(), cfg.lora() != null ? "LoRA r=" + cfg.lora().r() + " on " + cfg.lora().targets() : "all weights",
                 tc.optimizer().key(), opt.stateBytes(), total);
-        var template = PromptTemplates.resolve(cfg.data().template());
+        var template = PromptTemplates.resolve(cfg.data(), tok, TokenizerLocator.locate(LocalCopy.of(cfg.baseModel()), tokenizer).toString());
         TrainableParameters p = params;
         Trainer.Hooks hooks = new io.lora4j.trainer.dist.GangHooks(comm, 10) {
             @Override
