@@ -70,8 +70,8 @@ public final class Exporter {
         List<Row> rows = new ArrayList<>();
         for (QuantPreset p : o.types()) {
             Path file = outDir.resolve("model." + p.name() + ".gguf");
-            LlamaGgufWriter.write(file, base.name(), base.config(), merged, tok.model(), p, o.threads(), imatrix,
-                    o.imatrix() == null ? null : o.imatrix().toString());
+            LlamaGgufWriter.write(file, base.name(), base.config(), new MergedSource(ModelSource.of(base).weights(), adapter), tok.model(), p, o.threads(),
+                    imatrix, o.imatrix() == null ? null : o.imatrix().toString());
             LlamaModel written;
             try (GgufFile f = GgufFile.open(file)) {
                 GgufCheckpoint c = GgufCheckpoint.of(f);
