@@ -45,10 +45,24 @@ final class LayerwiseForward {
     /** Hands each sequence's logits (T, V) to {@code out}, one at a time. */
     static void logits(LlamaConfig c, WeightSource w, List<INDArray> hidden, BiConsumer<Integer, INDArray> out) throws IOException {
         INDArray norm = vector(w, "model.norm.weight", c.dim());
-        FrozenLinear head = new FrozenLinear(matrix(w, c.tiedEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight", c.vocabSize(), c.dim()));
-        for (int i = 0; i < hidden.size(); i++) {
-            INDArray x = hidden.get(i);
-            out.accept(i, head.forward(RmsNorm.forward(x, RmsNorm.rstd(x, c.rmsNormEps()), norm)));
+        float[] head = w.read(c.tiedEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight", c.vocabSize(), c.dim());
+        List<INDArray> xn = new ArrayList<>();
+        for (INDArray x : hidden) xn.add(RmsNorm.forward(x, RmsNorm.rstd(x, c.rmsNormEps()), norm));
+        // the output matrix goes off-heap a slice of vocabulary rows at a time: a 32000-row head is not held twice
+        List<List<INDArray>> parts = new ArrayList<>();
+        for (int i = 0; i < xn.size(); i++) parts.add(new ArrayList<>());
+        int rowsPerSlice = Math.max(1, (1 << 24) / c.dim());
+        for (int r0 = 0; r0 < c.vocabSize(); r0 += rowsPerSlice) {
+            int n = Math.min(rowsPerSlice, c.vocabSize() - r0);
+            float[] slice = java.util.Arrays.copyOfRange(head, r0 * c.dim(), (r0 + n) * c.dim());
+            FrozenLinear lin = new FrozenLinear(Nd4j.create(slice, new long[] {n, c.dim()}, 'c'));
+            for (int i = 0; i < xn.size(); i++) parts.get(i).add(lin.forward(xn.get(i)));
+        }
+        head = null;
+        for (int i = 0; i < xn.size(); i++) {
+            List<INDArray> p = parts.get(i);
+            out.accept(i, p.size() == 1 ? p.get(0) : Nd4j.hstack(p.toArray(INDArray[]::new)));
+            p.clear();
         }
     }
 

@@ -12,6 +12,8 @@ import io.lora4j.lora.LoraMerge;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +44,68 @@ class StreamingExportSharedDataTest {
             o = tmp.resolve("y" + p);
             LlamaGgufWriter.write(o, y.name(), y.config(), LoraMerge.merge(y.weights(), l), y.requireTokenizer().model(), QuantPreset.parse(p), 2);
             assertEquals(OLD.get("synth " + p), sha(o), "synth-a " + p);
+        }
+    }
+
+    @Test
+    void exportFromTheFileStreamsTheSameBytes(@TempDir Path tmp) throws Exception {
+        Path model = SharedData.file("models/stories260K.gguf");
+        LoraAdapter a = ExportSharedDataTest.adapter(ModelLoader.load(model));
+        Path out = tmp.resolve("out");
+        List<Exporter.Row> rows = Exporter.export(model, Optional.empty(), a, out,
+                new Exporter.Options(List.of(QuantPreset.F32, QuantPreset.Q8_0, QuantPreset.Q4_K_M), false, false, false, List.of(), 2), System.out);
+        for (Exporter.Row r : rows) {
+            assertEquals(OLD.get("stories " + r.type().name()), sha(r.file()), r.type().name());
+            assertEquals(7, r.carried().size());
+        }
+    }
+
+    /** The case the logit check refused: at Q4_K_M a tiny adapter moves logits far less than quantization does. */
+    @Test
+    void anHonestTinyAdapterIsExportedAtQ4KM(@TempDir Path tmp) throws Exception {
+        Path model = SharedData.file("reference/synth-a/f32.gguf");
+        BaseModel b = ModelLoader.load(model);
+        LoraAdapter a = WeightCarryCheckSharedDataTest.adapter(b.config(), 1e-4f);
+        List<int[]> eval = List.of(b.requireTokenizer().encode("Once upon a time, there was a little girl named Lily.", true));
+        List<Exporter.Row> rows = Exporter.export(model, Optional.empty(), a, tmp.resolve("out"),
+                new Exporter.Options(List.of(QuantPreset.Q4_K_M), false, false, false, eval, 2), System.out);
+        Exporter.Row r = rows.get(0);
+        assertTrue(r.check().lostTheAdapter(), "the old logit criterion would refuse it: " + r.check());
+        for (WeightCarryCheck.Kind k : r.carried()) assertTrue(k.fraction() > 0.8 && k.fraction() < 1.2, k.toString());
+        // the layer-by-layer logits and perplexity equal those of the whole written model loaded in memory
+        BaseModel written = ModelLoader.load(r.file());
+        io.lora4j.core.model.LlamaModel m = new io.lora4j.core.model.LlamaModel(written.config(), written.weights());
+        assertEquals(Perplexity.of(m, eval), r.perplexity(), 1e-4 * r.perplexity());
+    }
+
+    /** A failure mid-file (here the source breaks at layer 1) leaves neither the final name nor a temporary file. */
+    @Test
+    void anInterruptedExportLeavesNoFile(@TempDir Path tmp) throws Exception {
+        try (ModelSource s = ModelSource.open(SharedData.file("models/stories260K.gguf"), Optional.empty())) {
+            io.lora4j.core.model.WeightSource failing = new io.lora4j.core.model.WeightSource() {
+                @Override
+                public float[] read(String hfName, long... shape) throws java.io.IOException {
+                    if (hfName.startsWith("model.layers.1.")) throw new java.io.IOException("No space left on device (simulated)");
+                    return s.weights().read(hfName, shape);
+                }
+
+                @Override
+                public boolean contains(String hfName) {
+                    return true;
+                }
+
+                @Override
+                public String describe() {
+                    return "failing";
+                }
+            };
+            Path out = tmp.resolve("model.Q8_0.gguf");
+            var e = assertThrows(java.io.IOException.class,
+                    () -> LlamaGgufWriter.write(out, s.name(), s.config(), failing, s.tokenizer().orElseThrow().model(), QuantPreset.Q8_0, 1, null, null));
+            assertTrue(e.getMessage().contains("simulated"), e.getMessage());
+            try (var files = Files.list(tmp)) {
+                assertEquals(List.of(), files.toList(), "nothing left in the output directory");
+            }
         }
     }
 }
