@@ -27,7 +27,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * Streaming means the peak does not depend on N.
  *
  * <pre>java -cp ... io.lora4j.export.ExportMemoryBenchmark --dir DIR --layers 4 [--type Q4_K_M] [--shape 7b|medium|small] [--xmx 1400m]
- *   [--eval-tokens 8] [--threads 2] [--tokenizer-from stories260K.gguf]</pre>
+ *   [--eval-tokens 8] [--threads 2] [--tokenizer-from stories260K.gguf] [--quantize true]</pre>
+ * (with {@code --quantize true}: {@code lora4j quantize} of the base instead of an export)
  */
 public final class ExportMemoryBenchmark {
     private ExportMemoryBenchmark() {}
@@ -37,12 +38,19 @@ public final class ExportMemoryBenchmark {
             child(Path.of(args[1]), Path.of(args[2]), QuantPreset.parse(args[3]), Integer.parseInt(args[4]), Integer.parseInt(args[5]));
             return;
         }
+        if (args.length > 0 && args[0].equals("--child-quantize")) {
+            io.lora4j.export.quant.GgufQuantizer.quantize(Path.of(args[1]), Path.of(args[2]), QuantPreset.parse(args[3]), Integer.parseInt(args[4]));
+            printPeak();
+            return;
+        }
         Path dir = null;
         int layers = 4, evalTokens = 8, threads = 2;
+        boolean quantize = false;
         String type = "Q4_K_M", shape = "7b", xmx = "1400m", tokFrom = "/work/shared/data/models/stories260K.gguf";
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--dir" -> dir = Path.of(args[i + 1]);
+                case "--quantize" -> quantize = Boolean.parseBoolean(args[i + 1]);
                 case "--layers" -> layers = Integer.parseInt(args[i + 1]);
                 case "--type" -> type = args[i + 1];
                 case "--shape" -> shape = args[i + 1];
@@ -54,8 +62,8 @@ public final class ExportMemoryBenchmark {
             }
         }
         if (dir == null) throw new IllegalArgumentException("--dir DIR is required");
-        Result r = run(dir, layers, shape, type, xmx, evalTokens, threads, Path.of(tokFrom));
-        System.out.printf("layers %d shape %s type %s: base %,d bytes, wrote %,d bytes in %.1f s, child peak RSS (VmHWM) %,d KiB = %.0f MiB%n",
+        Result r = quantize ? runQuantize(dir, layers, shape, type, xmx, threads, Path.of(tokFrom)) : run(dir, layers, shape, type, xmx, evalTokens, threads, Path.of(tokFrom));
+        System.out.printf((quantize ? "quantize " : "export ") + "layers %d shape %s type %s: base %,d bytes, wrote %,d bytes in %.1f s, child peak RSS (VmHWM) %,d KiB = %.0f MiB%n",
                 layers, shape, type, r.baseBytes, r.outBytes, r.seconds, r.peakKib, r.peakKib / 1024.0);
     }
 
@@ -76,21 +84,35 @@ public final class ExportMemoryBenchmark {
         Path base = dir.resolve("synthetic-" + shape + "-" + layers + "L.F16.gguf");
         if (!Files.exists(base)) writeBase(base, shape(shape, layers), tokenizerFrom);
         Path out = dir.resolve("out-" + shape + "-" + layers + "L-" + type);
+        Result r = inChild(base, out.resolve("model." + QuantPreset.parse(type).name() + ".gguf"), List.of("--child", base.toString(), out.toString(), type,
+                Integer.toString(evalTokens), Integer.toString(threads)), xmx);
+        return r;
+    }
+
+    /** Writes the base (unless already there), runs {@code lora4j quantize} on it in a child JVM, returns its peak RSS. */
+    public static Result runQuantize(Path dir, int layers, String shape, String type, String xmx, int threads, Path tokenizerFrom) throws Exception {
+        Files.createDirectories(dir);
+        Path base = dir.resolve("synthetic-" + shape + "-" + layers + "L.F16.gguf");
+        if (!Files.exists(base)) writeBase(base, shape(shape, layers), tokenizerFrom);
+        Path out = dir.resolve("quantized-" + shape + "-" + layers + "L." + type + ".gguf");
+        return inChild(base, out, List.of("--child-quantize", base.toString(), out.toString(), type, Integer.toString(threads)), xmx);
+    }
+
+    private static Result inChild(Path base, Path out, List<String> args, String xmx) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + xmx, "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                ExportMemoryBenchmark.class.getName(), "--child", base.toString(), out.toString(), type, Integer.toString(evalTokens), Integer.toString(threads)));
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + xmx, "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), ExportMemoryBenchmark.class.getName()));
+        cmd.addAll(args);
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String log = new String(p.getInputStream().readAllBytes());
         int rc = p.waitFor();
         double seconds = (System.nanoTime() - t0) / 1e9;
-        if (rc != 0) throw new IOException("the export child failed (exit " + rc + "):\n" + log);
+        if (rc != 0) throw new IOException("the child JVM failed (exit " + rc + "):\n" + log);
         for (String line : log.split("\n")) if (line.startsWith("Rss")) System.out.println("  child at exit: " + line);
         long peak = -1;
         for (String line : log.split("\n")) if (line.startsWith("VmHWM-KiB ")) peak = Long.parseLong(line.substring(10).trim());
-        if (peak < 0) throw new IOException("the export child reported no VmHWM:\n" + log);
-        long outBytes = Files.size(out.resolve("model." + QuantPreset.parse(type).name() + ".gguf"));
-        return new Result(Files.size(base), outBytes, seconds, peak);
+        if (peak < 0) throw new IOException("the child JVM reported no VmHWM:\n" + log);
+        return new Result(Files.size(base), Files.size(out), seconds, peak);
     }
 
     private static void child(Path base, Path out, QuantPreset type, int evalTokens, int threads) throws Exception {
@@ -108,6 +130,10 @@ public final class ExportMemoryBenchmark {
             eval.add(s);
         }
         Exporter.export(base, Optional.empty(), a, out, new Exporter.Options(List.of(type), false, false, true, eval, threads), System.out);
+        printPeak();
+    }
+
+    private static void printPeak() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("VmHWM:")) System.out.println("VmHWM-KiB " + line.replaceAll("[^0-9]", ""));
             if (line.startsWith("Rss")) System.out.println(line);
