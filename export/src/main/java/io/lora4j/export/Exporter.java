@@ -24,8 +24,9 @@ import java.util.Optional;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * Merge an adapter into its base and write the deliverables: one GGUF per preset (each verified against the
- * unmerged adapter), optionally the adapter as a llama.cpp LoRA GGUF and the merged model as a Hugging Face directory,
+ * Merge an adapter into its base and write the deliverables: one GGUF per preset, streamed tensor by tensor from the
+ * base and verified by reading it back tensor by tensor (it must carry the adapter's delta over the base quantized the
+ * same way, {@link WeightCarryCheck}; logits and perplexity layer by layer, {@link MergeCheck#layerwise}), optionally the adapter as a llama.cpp LoRA GGUF and the merged model as a Hugging Face directory,
  * and a quality table (file size, bits per weight, perplexity, Δ vs F16).
  */
 public final class Exporter {
