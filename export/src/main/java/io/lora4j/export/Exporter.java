@@ -4,8 +4,10 @@ import io.lora4j.core.gguf.GgufFile;
 import io.lora4j.core.model.BaseModel;
 import io.lora4j.core.model.GgufCheckpoint;
 import io.lora4j.core.model.HfModelWriter;
-import io.lora4j.core.model.LlamaModel;
+import io.lora4j.core.model.LlamaConfig;
 import io.lora4j.core.model.LlamaWeights;
+import io.lora4j.core.model.ModelLoader;
+import io.lora4j.core.model.WeightSource;
 import io.lora4j.core.safetensors.SafetensorsDType;
 import io.lora4j.core.tokenizer.Tokenizer;
 import io.lora4j.export.quant.ImportanceMatrix;
@@ -18,11 +20,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * Merge an adapter into its base and write the deliverables: one GGUF per preset (each verified against the
- * unmerged adapter), optionally the adapter as a llama.cpp LoRA GGUF and the merged model as a Hugging Face directory,
+ * Merge an adapter into its base and write the deliverables: one GGUF per preset, streamed tensor by tensor from the
+ * base and verified by reading it back tensor by tensor (it must carry the adapter's delta over the base quantized the
+ * same way, {@link WeightCarryCheck}; logits and perplexity layer by layer, {@link MergeCheck#layerwise}), optionally the adapter as a llama.cpp LoRA GGUF and the merged model as a Hugging Face directory,
  * and a quality table (file size, bits per weight, perplexity, Δ vs F16).
  */
 public final class Exporter {
@@ -46,12 +50,36 @@ public final class Exporter {
         }
     }
 
-    public record Row(QuantPreset type, Path file, long bytes, double bitsPerWeight, double perplexity, MergeCheck.Result check) {}
+    /** @param carried per projection kind, how much of the adapter's delta the file carries over the quantized base (empty without adapter) */
+    public record Row(QuantPreset type, Path file, long bytes, double bitsPerWeight, double perplexity, MergeCheck.Result check,
+                      List<WeightCarryCheck.Kind> carried) {}
 
     private Exporter() {}
 
+    /** Exports a model already in memory (its weights are read from memory one tensor at a time, as from a file). */
     public static List<Row> export(BaseModel base, LoraAdapter adapter, Path outDir, Options o, PrintStream log) throws IOException {
-        Tokenizer tok = base.tokenizer().orElseThrow(() -> new IllegalArgumentException(base.source()
+        return export(ModelSource.of(base), () -> base, adapter, outDir, o, log);
+    }
+
+    /**
+     * Streams the export from a model file or directory: every tensor is read (memory-mapped), merged, quantized and
+     * written one at a time, and every check reads the written file back one tensor at a time, so memory does not
+     * grow with the number of layers. Only {@code --hf} loads the whole model (the HF writer takes whole weights).
+     */
+    public static List<Row> export(Path model, Optional<Path> tokenizer, LoraAdapter adapter, Path outDir, Options o, PrintStream log) throws IOException {
+        try (ModelSource s = ModelSource.open(model, tokenizer)) {
+            return export(s, () -> ModelLoader.load(model, DataType.FLOAT, tokenizer), adapter, outDir, o, log);
+        }
+    }
+
+    /** Loads the whole base model, for the outputs that need it in memory. */
+    @FunctionalInterface
+    private interface FullModel {
+        BaseModel load() throws IOException;
+    }
+
+    private static List<Row> export(ModelSource src, FullModel full, LoraAdapter adapter, Path outDir, Options o, PrintStream log) throws IOException {
+        Tokenizer tok = src.tokenizer().orElseThrow(() -> new IllegalArgumentException(src.source()
                 + ": the base model has no tokenizer metadata; a GGUF without tokenizer.ggml.* cannot be used by llama.cpp (pass --tokenizer)"));
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new IOException("--out " + outDir + " is a file, expected an output directory");
         if (Files.exists(outDir) && !o.force()) {
@@ -61,34 +89,35 @@ public final class Exporter {
         }
         Files.createDirectories(outDir);
         if (!Files.isWritable(outDir)) throw new IOException(outDir + ": not writable");
-        warnIfQuantizedBase(base, log);
-        LlamaWeights merged = adapter == null ? base.weights() : LoraMerge.merge(base.weights(), adapter);
-        LlamaModel baseModel = new LlamaModel(base.config(), base.weights());
-        LlamaModel unmerged = adapter == null ? baseModel : adapter.attach(baseModel);
+        warnIfQuantizedBase(src.source(), log);
+        LlamaConfig config = src.config();
+        BaseModel base = o.hf() ? full.load() : null; // only the HF directory needs the whole model in memory
+        LlamaWeights merged = base == null ? null : adapter == null ? base.weights() : LoraMerge.merge(base.weights(), adapter);
+        WeightSource mergedSource = new MergedSource(src.weights(), adapter);
         int[][] prompts = o.evalSequences().stream().limit(4).map(s -> java.util.Arrays.copyOf(s, Math.min(s.length, 64))).toArray(int[][]::new);
         ImportanceMatrix imatrix = o.imatrix() == null ? null : ImportanceMatrix.read(o.imatrix());
         List<Row> rows = new ArrayList<>();
+        double effect = prompts.length > 0 ? Double.NaN : 1;
         for (QuantPreset p : o.types()) {
             Path file = outDir.resolve("model." + p.name() + ".gguf");
-            LlamaGgufWriter.write(file, base.name(), base.config(), merged, tok.model(), p, o.threads(), imatrix,
-                    o.imatrix() == null ? null : o.imatrix().toString());
-            LlamaModel written;
+            LlamaGgufWriter.write(file, src.name(), config, mergedSource, tok.model(), p, o.threads(), imatrix, o.imatrix() == null ? null : o.imatrix().toString());
+            List<WeightCarryCheck.Kind> carried = adapter == null ? List.of() : WeightCarryCheck.run(file, config, src.weights(), adapter, p, imatrix, o.threads());
+            if (carried.stream().anyMatch(k -> !k.carried())) {
+                throw new IllegalStateException(file + ": the written model lost the adapter: it is not closer to the quantized base plus the adapter's"
+                        + " delta than to the quantized base alone (fraction of the delta carried ≤ 0.5):\n" + WeightCarryCheck.describe(carried));
+            }
+            MergeCheck.Scored scored;
             try (GgufFile f = GgufFile.open(file)) {
-                GgufCheckpoint c = GgufCheckpoint.of(f);
-                written = new LlamaModel(c.config(), LlamaWeights.load(c.config(), c, DataType.FLOAT));
+                scored = MergeCheck.layerwise(config, mergedSource, GgufCheckpoint.of(f), src.weights(), prompts, o.evalSequences(), o.evalLabels());
             }
-            MergeCheck.Result check = prompts.length > 0 ? MergeCheck.compare(unmerged, written, baseModel, prompts) : null;
-            if (check != null && adapter != null && check.lostTheAdapter()) {
-                throw new IllegalStateException(file + ": the written model lost the adapter (max |Δ| vs unmerged " + check.maxAbsDiff()
-                        + " while the adapter moves logits by " + check.adapterEffect() + ")");
-            }
-            double ppl = o.evalSequences().isEmpty() ? Double.NaN : Perplexity.of(written, o.evalSequences(), o.evalLabels());
+            MergeCheck.Result check = scored.check();
+            if (check != null) effect = check.adapterEffect();
             long bytes = Files.size(file);
-            rows.add(new Row(p, file, bytes, 8.0 * bytes / base.config().parameterCount(), ppl, check));
+            rows.add(new Row(p, file, bytes, 8.0 * bytes / config.parameterCount(), scored.perplexity(), check, carried));
             log.printf("wrote %s (%,d bytes)%s%n", file, bytes, check == null ? "" : String.format(": vs unmerged adapter max |Δ logit| %.4f, top-1 agreement %.1f%%", check.maxAbsDiff(), 100 * check.top1Agreement()));
+            if (!carried.isEmpty()) log.print(WeightCarryCheck.describe(carried));
         }
         if (adapter != null && adapter.parameters().norm2Number().doubleValue() > 0) {
-            double effect = prompts.length > 0 ? MergeCheck.compare(unmerged, baseModel, baseModel, prompts).maxAbsDiff() : 1;
             if (effect == 0 && adapter.modules().stream().allMatch(m -> m.b().norm2Number().doubleValue() == 0)) {
                 log.println("WARNING: every LoRA B matrix is zero: this adapter changes nothing (was it trained?)");
             }
@@ -116,9 +145,9 @@ public final class Exporter {
         }
     }
 
-    private static void warnIfQuantizedBase(BaseModel base, PrintStream log) throws IOException {
-        if (!base.source().endsWith(".gguf")) return;
-        try (GgufFile f = GgufFile.open(Path.of(base.source()))) {
+    private static void warnIfQuantizedBase(String source, PrintStream log) throws IOException {
+        if (!source.endsWith(".gguf")) return;
+        try (GgufFile f = GgufFile.open(Path.of(source))) {
             GgufCheckpoint.of(f).quantizedTensorExample().ifPresent(t -> log.println("WARNING: the base is quantized (" + t
                     + "): merging into dequantized weights compounds quantization error; merge into the F16/F32 original when you have it"));
         }

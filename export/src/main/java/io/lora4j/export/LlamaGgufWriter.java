@@ -8,6 +8,7 @@ import io.lora4j.core.model.LlamaConfig;
 import io.lora4j.core.model.LlamaWeights;
 import io.lora4j.core.model.Projection;
 import io.lora4j.core.model.QkPermutation;
+import io.lora4j.core.model.WeightSource;
 import io.lora4j.core.tokenizer.TokenizerModel;
 import io.lora4j.export.quant.ImportanceMatrix;
 import io.lora4j.export.quant.LayerCounts;
@@ -17,9 +18,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Writes a llama- or qwen2-architecture GGUF that llama.cpp loads: every {@code <arch>.*} key typed as llama.cpp
@@ -37,7 +35,95 @@ public final class LlamaGgufWriter {
     /** As above, quantizing with an importance matrix as llama-quantize --imatrix does ({@code imatrix} null: none). */
     public static void write(Path out, String name, LlamaConfig c, LlamaWeights w, TokenizerModel tok, QuantPreset preset, int threads,
                              ImportanceMatrix imatrix, String imatrixName) throws IOException {
+        write(out, name, c, ModelSource.inMemory(c, w), tok, preset, threads, imatrix, imatrixName);
+    }
+
+    /**
+     * Streams the model from {@code w}: the header is built from the config alone, and each tensor is read, permuted and
+     * quantized only when the writer reaches it, so at most one tensor (plus its quantized bytes) is in memory.
+     */
+    public static void write(Path out, String name, LlamaConfig c, WeightSource w, TokenizerModel tok, QuantPreset preset, int threads,
+                             ImportanceMatrix imatrix, String imatrixName) throws IOException {
         GgufWriter g = new GgufWriter();
+        putMetadata(g, name, c, tok, preset, imatrix, imatrixName);
+        for (Planned t : plan(c, preset, imatrix)) {
+            g.addTensor(t.name, t.ne, t.type, () -> Quantizers.quantize(t.values(w, c), t.rows(), t.rowLen(), t.type, threads, t.importance));
+        }
+        g.write(out);
+    }
+
+    /**
+     * One tensor of the file: its GGUF name, the Hugging Face tensor it comes from (null: rope_freqs from the config),
+     * ggml shape, target type, Q/K heads to permute (0: none) and importance weights (null: none).
+     */
+    record Planned(String name, String hfName, long[] ne, GgmlType type, int permuteHeads, float[] importance) {
+        int rowLen() {
+            return (int) ne[0];
+        }
+
+        int rows() {
+            return ne.length == 1 ? 1 : (int) ne[1];
+        }
+
+        long[] shape() {
+            return ne.length == 1 ? new long[] {ne[0]} : new long[] {ne[1], ne[0]};
+        }
+
+        /** The tensor's fp32 values in GGUF row order. */
+        float[] values(WeightSource w, LlamaConfig c) throws IOException {
+            if (hfName == null) return c.ropeScaling().freqFactors().clone();
+            return toGgufOrder(w.read(hfName, shape()));
+        }
+
+        /** Hugging Face rows → GGUF rows (Q/K of llama only; a bias is permuted like a one-column matrix). */
+        float[] toGgufOrder(float[] v) {
+            return permuteHeads > 0 ? QkPermutation.toGguf(v, permuteHeads, ne.length == 1 ? 1 : (int) ne[0]) : v;
+        }
+
+        /** GGUF rows → Hugging Face rows, the inverse of {@link #toGgufOrder}. */
+        float[] toHfOrder(float[] v) {
+            return permuteHeads > 0 ? QkPermutation.toHf(v, permuteHeads, ne.length == 1 ? 1 : (int) ne[0]) : v;
+        }
+    }
+
+    /** The file's tensors in llama-quantize's order with the preset's type for each. */
+    static List<Planned> plan(LlamaConfig c, QuantPreset preset, ImportanceMatrix imatrix) {
+        boolean permute = c.architecture().ggufPermutesQk();
+        List<Named> tensors = new ArrayList<>();
+        tensors.add(new Named("token_embd.weight", "model.embed_tokens.weight", new long[] {c.dim(), c.vocabSize()}, 0));
+        tensors.add(new Named("output_norm.weight", "model.norm.weight", new long[] {c.dim()}, 0));
+        if (!c.tiedEmbeddings()) tensors.add(new Named("output.weight", "lm_head.weight", new long[] {c.dim(), c.vocabSize()}, 0));
+        for (int l = 0; l < c.nLayers(); l++) {
+            List<Named> blk = new ArrayList<>();
+            String prefix = "model.layers." + l + ".";
+            blk.add(new Named("blk." + l + ".attn_norm.weight", prefix + "input_layernorm.weight", new long[] {c.dim()}, 0));
+            blk.add(new Named("blk." + l + ".ffn_norm.weight", prefix + "post_attention_layernorm.weight", new long[] {c.dim()}, 0));
+            for (Projection p : Projection.values()) {
+                int permuteHeads = !permute ? 0 : p == Projection.Q ? c.nHeads() : p == Projection.K ? c.nKvHeads() : 0;
+                blk.add(new Named(p.ggufWeightName(l), p.hfWeightName(l), new long[] {p.inFeatures(c), p.outFeatures(c)}, permuteHeads));
+                if (c.hasBias(p)) blk.add(new Named("blk." + l + "." + p.ggufName + ".bias", p.hfBiasName(l), new long[] {p.outFeatures(c)}, permuteHeads));
+            }
+            blk.sort(java.util.Comparator.comparing(Named::name)); // llama-quantize's order within a layer
+            tensors.addAll(blk);
+        }
+        tensors.subList(0, c.tiedEmbeddings() ? 2 : 3).sort(java.util.Comparator.comparing(Named::name));
+        if (c.ropeScaling() != null) { // Llama-3.1 scaling: llama.cpp reads per-frequency divisors from this tensor
+            tensors.add(0, new Named(GgufCheckpoint.ROPE_FREQS, null, new long[] {c.ropeScaling().freqFactors().length}, 0));
+        }
+        LayerCounts counters = LayerCounts.of(tensors.stream().map(Named::name).toList(), c.nLayers(), c.nHeads(), c.nKvHeads()).withImatrix(imatrix != null);
+        List<Planned> planned = new ArrayList<>();
+        for (Named t : tensors) {
+            GgmlType type = preset.typeFor(t.name, t.ne, counters);
+            float[] qw = imatrix == null || type == null ? null : imatrix.forTensor(t.name, t.ne);
+            planned.add(new Planned(t.name, t.hfName, t.ne, type == null ? GgmlType.F32 : type, t.permuteHeads, qw));
+        }
+        return planned;
+    }
+
+    private record Named(String name, String hfName, long[] ne, int permuteHeads) {}
+
+    private static void putMetadata(GgufWriter g, String name, LlamaConfig c, TokenizerModel tok, QuantPreset preset, ImportanceMatrix imatrix,
+                                    String imatrixName) {
         String arch = c.architecture().ggufArch; // qwen2 keeps its own keys; llama and mistral are llama
         String k = arch + ".";
         g.put("general.architecture", GgufValue.string(arch));
@@ -65,46 +151,7 @@ public final class LlamaGgufWriter {
             throw new IllegalArgumentException("sliding_window " + c.slidingWindow() + " < context " + c.contextLength() + " cannot be expressed in a llama GGUF");
         }
         putTokenizer(g, tok, c.vocabSize());
-
-        boolean permute = c.architecture().ggufPermutesQk();
-        List<Named> tensors = new ArrayList<>();
-        tensors.add(new Named("token_embd.weight", w.tokenEmbedding(), 0));
-        tensors.add(new Named("output_norm.weight", w.outputNorm(), 0));
-        if (!c.tiedEmbeddings()) tensors.add(new Named("output.weight", w.output(), 0));
-        for (int l = 0; l < c.nLayers(); l++) {
-            LlamaWeights.Layer layer = w.layers().get(l);
-            List<Named> blk = new ArrayList<>();
-            blk.add(new Named("blk." + l + ".attn_norm.weight", layer.attnNorm(), 0));
-            blk.add(new Named("blk." + l + ".ffn_norm.weight", layer.ffnNorm(), 0));
-            for (Projection p : Projection.values()) {
-                int permuteHeads = !permute ? 0 : p == Projection.Q ? c.nHeads() : p == Projection.K ? c.nKvHeads() : 0;
-                blk.add(new Named(p.ggufWeightName(l), layer.w(p), permuteHeads));
-                if (layer.b(p) != null) blk.add(new Named("blk." + l + "." + p.ggufName + ".bias", layer.b(p), permuteHeads));
-            }
-            blk.sort(java.util.Comparator.comparing(Named::name)); // llama-quantize's order within a layer
-            tensors.addAll(blk);
-        }
-        tensors.subList(0, c.tiedEmbeddings() ? 2 : 3).sort(java.util.Comparator.comparing(Named::name));
-        if (c.ropeScaling() != null) { // Llama-3.1 scaling: llama.cpp reads per-frequency divisors from this tensor
-            tensors.add(0, new Named(GgufCheckpoint.ROPE_FREQS, Nd4j.createFromArray(c.ropeScaling().freqFactors()), 0));
-        }
-        LayerCounts counters = LayerCounts.of(tensors.stream().map(Named::name).toList(), c.nLayers(), c.nHeads(), c.nKvHeads()).withImatrix(imatrix != null);
-        for (Named t : tensors) {
-            long[] shape = t.values.shape();
-            long[] ne = shape.length == 1 ? new long[] {shape[0]} : new long[] {shape[1], shape[0]};
-            GgmlType type = preset.typeFor(t.name, ne, counters);
-            GgmlType target = type == null ? GgmlType.F32 : type;
-            float[] qw = imatrix == null || type == null ? null : imatrix.forTensor(t.name, ne);
-            g.addTensor(t.name, ne, target, () -> {
-                float[] v = t.values.castTo(DataType.FLOAT).dup('c').data().asFloat();
-                if (t.permuteHeads > 0) v = QkPermutation.toGguf(v, t.permuteHeads, shape.length == 1 ? 1 : (int) ne[0]);
-                return Quantizers.quantize(v, (int) (v.length / ne[0]), (int) ne[0], target, threads, qw);
-            });
-        }
-        g.write(out);
     }
-
-    private record Named(String name, INDArray values, int permuteHeads) {}
 
     /** tokenizer.ggml.* from the model's vocabulary; ids at or beyond the vocabulary are padded with [PADn] (UNUSED). */
     static void putTokenizer(GgufWriter g, TokenizerModel t, int vocab) {

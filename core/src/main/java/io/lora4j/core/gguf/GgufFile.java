@@ -98,6 +98,20 @@ public final class GgufFile implements AutoCloseable {
         return map(t.offset() + from, length);
     }
 
+    /**
+     * Copies a tensor's raw bytes to {@code out} through the file channel, without mapping them (a mapping stays
+     * resident until it is garbage-collected; a streaming copy of a large model should not accumulate them).
+     */
+    public void copyTensorTo(GgufTensorInfo t, java.nio.channels.WritableByteChannel out) throws IOException {
+        check(t);
+        long pos = header.dataStart() + t.offset(), end = pos + t.byteSize();
+        while (pos < end) {
+            long n = channel.transferTo(pos, end - pos, out);
+            if (n <= 0) throw new GgufFormatException(path + ": tensor '" + t.name() + "' is truncated at byte " + pos);
+            pos += n;
+        }
+    }
+
     /** The tensor's values as floats (dequantized), row-major with ne[0] fastest. */
     public float[] readFloats(GgufTensorInfo t) throws IOException {
         return readFloats(t, READ_CHUNK_BYTES);

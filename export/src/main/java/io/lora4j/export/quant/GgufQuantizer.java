@@ -14,7 +14,8 @@ import java.util.List;
 /**
  * {@code lora4j quantize IN OUT TYPE}: re-writes a GGUF with llama-quantize's type mixing and ggml's reference
  * quantizers: tensors sorted layer-major as llama-quantize orders them, metadata copied with
- * general.file_type and general.quantization_version set, alignment 32.
+ * general.file_type and general.quantization_version set, alignment 32. Streams: each tensor is read, quantized and
+ * written before the next is read, into a temporary file renamed at the end.
  */
 public final class GgufQuantizer {
     private GgufQuantizer() {}
@@ -44,20 +45,21 @@ public final class GgufQuantizer {
             for (GgufTensorInfo t : order) {
                 GgmlType target = preset.typeFor(t.name(), t.ne(), c);
                 if (target == null || target == t.type()) {
-                    w.addTensor(t.name(), t.ne(), t.type(), f.tensorBytes(t));
+                    w.addTensorStream(t.name(), t.ne(), t.type(), ch -> f.copyTensorTo(t, ch));
                     continue;
                 }
                 if (t.type() != GgmlType.F32 && t.type() != GgmlType.F16 && t.type() != GgmlType.BF16) {
                     throw new IOException(in + ": tensor '" + t.name() + "' is already " + t.type() + "; re-quantizing a quantized model compounds the error (start from F32/F16)");
                 }
-                float[] values = f.readFloats(t);
                 float[] qw;
                 try {
                     qw = imatrix == null ? null : imatrix.forTensor(t.name(), t.ne());
                 } catch (IllegalArgumentException e) {
                     throw new IOException(in + ": " + e.getMessage(), e);
                 }
-                w.addTensor(t.name(), t.ne(), target, quantizeTensor(values, t.ne(), target, threads, qw));
+                // read and quantized only when the writer reaches it: one tensor in memory at a time
+                float[] weights = qw;
+                w.addTensor(t.name(), t.ne(), target, () -> quantizeTensor(f.readFloats(t), t.ne(), target, threads, weights));
             }
             w.write(out);
         }

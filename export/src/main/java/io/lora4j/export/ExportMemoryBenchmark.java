@@ -1,0 +1,173 @@
+package io.lora4j.export;
+
+import io.lora4j.core.gguf.GgufFile;
+import io.lora4j.core.model.LlamaConfig;
+import io.lora4j.core.model.Projection;
+import io.lora4j.core.model.WeightSource;
+import io.lora4j.core.tokenizer.TokenizerModel;
+import io.lora4j.core.tokenizer.Tokenizers;
+import io.lora4j.export.quant.QuantPreset;
+import io.lora4j.lora.LoraAdapter;
+import io.lora4j.lora.LoraConfig;
+import io.lora4j.lora.LoraModule;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Peak memory of a streaming export: writes a synthetic F16 LLaMA GGUF with N layers (7B shape by default) into a
+ * directory, then exports it with a random rank-8 adapter in a child JVM and reports the child's peak RSS (VmHWM).
+ * Streaming means the peak does not depend on N.
+ *
+ * <pre>java -cp ... io.lora4j.export.ExportMemoryBenchmark --dir DIR --layers 4 [--type Q4_K_M] [--shape 7b|medium|small] [--xmx 1400m]
+ *   [--eval-tokens 8] [--threads 2] [--tokenizer-from stories260K.gguf] [--quantize true]</pre>
+ * (with {@code --quantize true}: {@code lora4j quantize} of the base instead of an export)
+ */
+public final class ExportMemoryBenchmark {
+    private ExportMemoryBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("--child")) {
+            child(Path.of(args[1]), Path.of(args[2]), QuantPreset.parse(args[3]), Integer.parseInt(args[4]), Integer.parseInt(args[5]));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("--child-quantize")) {
+            io.lora4j.export.quant.GgufQuantizer.quantize(Path.of(args[1]), Path.of(args[2]), QuantPreset.parse(args[3]), Integer.parseInt(args[4]));
+            printPeak();
+            return;
+        }
+        Path dir = null;
+        int layers = 4, evalTokens = 8, threads = 2;
+        boolean quantize = false;
+        String type = "Q4_K_M", shape = "7b", xmx = "1400m", tokFrom = "/work/shared/data/models/stories260K.gguf";
+        for (int i = 0; i < args.length; i += 2) {
+            switch (args[i]) {
+                case "--dir" -> dir = Path.of(args[i + 1]);
+                case "--quantize" -> quantize = Boolean.parseBoolean(args[i + 1]);
+                case "--layers" -> layers = Integer.parseInt(args[i + 1]);
+                case "--type" -> type = args[i + 1];
+                case "--shape" -> shape = args[i + 1];
+                case "--xmx" -> xmx = args[i + 1];
+                case "--eval-tokens" -> evalTokens = Integer.parseInt(args[i + 1]);
+                case "--threads" -> threads = Integer.parseInt(args[i + 1]);
+                case "--tokenizer-from" -> tokFrom = args[i + 1];
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        if (dir == null) throw new IllegalArgumentException("--dir DIR is required");
+        Result r = quantize ? runQuantize(dir, layers, shape, type, xmx, threads, Path.of(tokFrom)) : run(dir, layers, shape, type, xmx, evalTokens, threads, Path.of(tokFrom));
+        System.out.printf((quantize ? "quantize " : "export ") + "layers %d shape %s type %s: base %,d bytes, wrote %,d bytes in %.1f s, child peak RSS (VmHWM) %,d KiB = %.0f MiB%n",
+                layers, shape, type, r.baseBytes, r.outBytes, r.seconds, r.peakKib, r.peakKib / 1024.0);
+    }
+
+    public record Result(long baseBytes, long outBytes, double seconds, long peakKib) {}
+
+    public static LlamaConfig shape(String shape, int layers) {
+        return switch (shape) {
+            case "7b" -> new LlamaConfig(4096, 11008, layers, 32, 32, 128, 32000, 4096, 1e-5f, 10000f, false);
+            case "small" -> new LlamaConfig(512, 1376, layers, 8, 8, 64, 32000, 2048, 1e-5f, 10000f, false);
+            case "medium" -> new LlamaConfig(1024, 2816, layers, 16, 16, 64, 32000, 2048, 1e-5f, 10000f, false);
+            default -> throw new IllegalArgumentException("--shape is 7b, medium or small, got " + shape);
+        };
+    }
+
+    /** Writes the base (unless already there), runs the export in a child JVM, returns its peak RSS. */
+    public static Result run(Path dir, int layers, String shape, String type, String xmx, int evalTokens, int threads, Path tokenizerFrom) throws Exception {
+        Files.createDirectories(dir);
+        Path base = dir.resolve("synthetic-" + shape + "-" + layers + "L.F16.gguf");
+        if (!Files.exists(base)) writeBase(base, shape(shape, layers), tokenizerFrom);
+        Path out = dir.resolve("out-" + shape + "-" + layers + "L-" + type);
+        Result r = inChild(base, out.resolve("model." + QuantPreset.parse(type).name() + ".gguf"), List.of("--child", base.toString(), out.toString(), type,
+                Integer.toString(evalTokens), Integer.toString(threads)), xmx);
+        return r;
+    }
+
+    /** Writes the base (unless already there), runs {@code lora4j quantize} on it in a child JVM, returns its peak RSS. */
+    public static Result runQuantize(Path dir, int layers, String shape, String type, String xmx, int threads, Path tokenizerFrom) throws Exception {
+        Files.createDirectories(dir);
+        Path base = dir.resolve("synthetic-" + shape + "-" + layers + "L.F16.gguf");
+        if (!Files.exists(base)) writeBase(base, shape(shape, layers), tokenizerFrom);
+        Path out = dir.resolve("quantized-" + shape + "-" + layers + "L." + type + ".gguf");
+        return inChild(base, out, List.of("--child-quantize", base.toString(), out.toString(), type, Integer.toString(threads)), xmx);
+    }
+
+    private static Result inChild(Path base, Path out, List<String> args, String xmx) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + xmx, "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), ExportMemoryBenchmark.class.getName()));
+        cmd.addAll(args);
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        int rc = p.waitFor();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (rc != 0) throw new IOException("the child JVM failed (exit " + rc + "):\n" + log);
+        for (String line : log.split("\n")) if (line.startsWith("Rss")) System.out.println("  child at exit: " + line);
+        long peak = -1;
+        for (String line : log.split("\n")) if (line.startsWith("VmHWM-KiB ")) peak = Long.parseLong(line.substring(10).trim());
+        if (peak < 0) throw new IOException("the child JVM reported no VmHWM:\n" + log);
+        return new Result(Files.size(base), Files.size(out), seconds, peak);
+    }
+
+    private static void child(Path base, Path out, QuantPreset type, int evalTokens, int threads) throws Exception {
+        LlamaConfig c;
+        try (GgufFile f = GgufFile.open(base)) {
+            c = io.lora4j.core.model.GgufCheckpoint.config(f);
+        }
+        LoraAdapter a = LoraAdapter.create(c, new LoraConfig(8, 16f, 0f, EnumSet.allOf(Projection.class), false), 7);
+        Nd4j.getRandom().setSeed(3);
+        for (LoraModule m : a.modules()) m.b().assign(Nd4j.randn(DataType.FLOAT, m.b().shape()).muli(1e-3));
+        List<int[]> eval = new ArrayList<>();
+        if (evalTokens > 0) {
+            int[] s = new int[evalTokens];
+            for (int i = 0; i < s.length; i++) s[i] = 1 + 37 * i % 500;
+            eval.add(s);
+        }
+        Exporter.export(base, Optional.empty(), a, out, new Exporter.Options(List.of(type), false, false, true, eval, threads), System.out);
+        printPeak();
+    }
+
+    private static void printPeak() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmHWM:")) System.out.println("VmHWM-KiB " + line.replaceAll("[^0-9]", ""));
+            if (line.startsWith("Rss")) System.out.println(line);
+        }
+    }
+
+    /** A synthetic F16 base, streamed tensor by tensor: Gaussian weights (σ 0.02), norms near 1. */
+    static void writeBase(Path out, LlamaConfig c, Path tokenizerFrom) throws IOException {
+        TokenizerModel tok;
+        try (GgufFile f = GgufFile.open(tokenizerFrom)) {
+            tok = Tokenizers.fromGguf(f.metadata(), tokenizerFrom.toString());
+        }
+        WeightSource random = new WeightSource() {
+            @Override
+            public float[] read(String hfName, long... shape) {
+                long n = 1;
+                for (long s : shape) n *= s;
+                float[] v = new float[Math.toIntExact(n)];
+                SplittableRandom r = new SplittableRandom(hfName.hashCode());
+                boolean norm = shape.length == 1;
+                for (int i = 0; i < v.length; i++) v[i] = norm ? 1f + (float) (0.05 * r.nextGaussian()) : (float) (0.02 * r.nextGaussian());
+                return v;
+            }
+
+            @Override
+            public boolean contains(String hfName) {
+                return true;
+            }
+
+            @Override
+            public String describe() {
+                return "synthetic";
+            }
+        };
+        LlamaGgufWriter.write(out, "synthetic", c, random, tok, QuantPreset.F16, 2, null, null);
+    }
+}

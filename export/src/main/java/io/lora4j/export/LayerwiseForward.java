@@ -1,0 +1,112 @@
+package io.lora4j.export;
+
+import io.lora4j.core.model.CausalAttention;
+import io.lora4j.core.model.FrozenLinear;
+import io.lora4j.core.model.LlamaConfig;
+import io.lora4j.core.model.Projection;
+import io.lora4j.core.model.RmsNorm;
+import io.lora4j.core.model.Rope;
+import io.lora4j.core.model.SwiGlu;
+import io.lora4j.core.model.WeightSource;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * LlamaModel's fp32 forward pass (batch 1 per sequence, the same operations in the same order), run over a
+ * {@link WeightSource} one weight at a time: each projection is read, applied to every sequence, and dropped, so
+ * checking or scoring a written file never holds more than one tensor of it.
+ */
+final class LayerwiseForward {
+    private LayerwiseForward() {}
+
+    /** The final hidden states (T, d) of each sequence, before the output norm. */
+    static List<INDArray> hidden(LlamaConfig c, WeightSource w, List<int[]> seqs) throws IOException {
+        List<INDArray> h = new ArrayList<>();
+        float[] emb = w.read("model.embed_tokens.weight", c.vocabSize(), c.dim());
+        for (int[] s : seqs) {
+            float[] rows = new float[s.length * c.dim()];
+            for (int i = 0; i < s.length; i++) {
+                if (s[i] < 0 || s[i] >= c.vocabSize()) throw new IllegalArgumentException("token id " + s[i] + " is outside the vocabulary [0, " + c.vocabSize() + ")");
+                System.arraycopy(emb, s[i] * c.dim(), rows, i * c.dim(), c.dim());
+            }
+            h.add(Nd4j.create(rows, new long[] {s.length, c.dim()}, 'c'));
+        }
+        emb = null;
+        List<Rope> ropes = new ArrayList<>();
+        for (int[] s : seqs) ropes.add(Rope.forPositions(0, s.length, c));
+        for (int l = 0; l < c.nLayers(); l++) h = block(c, w, l, h, seqs, ropes);
+        return h;
+    }
+
+    /** Hands each sequence's logits (T, V) to {@code out}, one at a time. */
+    static void logits(LlamaConfig c, WeightSource w, List<INDArray> hidden, BiConsumer<Integer, INDArray> out) throws IOException {
+        INDArray norm = vector(w, "model.norm.weight", c.dim());
+        float[] head = w.read(c.tiedEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight", c.vocabSize(), c.dim());
+        List<INDArray> xn = new ArrayList<>();
+        for (INDArray x : hidden) xn.add(RmsNorm.forward(x, RmsNorm.rstd(x, c.rmsNormEps()), norm));
+        // the output matrix goes off-heap a slice of vocabulary rows at a time: a 32000-row head is not held twice
+        List<List<INDArray>> parts = new ArrayList<>();
+        for (int i = 0; i < xn.size(); i++) parts.add(new ArrayList<>());
+        int rowsPerSlice = Math.max(1, (1 << 24) / c.dim());
+        for (int r0 = 0; r0 < c.vocabSize(); r0 += rowsPerSlice) {
+            int n = Math.min(rowsPerSlice, c.vocabSize() - r0);
+            float[] slice = java.util.Arrays.copyOfRange(head, r0 * c.dim(), (r0 + n) * c.dim());
+            FrozenLinear lin = new FrozenLinear(Nd4j.create(slice, new long[] {n, c.dim()}, 'c'));
+            for (int i = 0; i < xn.size(); i++) parts.get(i).add(lin.forward(xn.get(i)));
+        }
+        head = null;
+        for (int i = 0; i < xn.size(); i++) {
+            List<INDArray> p = parts.get(i);
+            out.accept(i, p.size() == 1 ? p.get(0) : Nd4j.hstack(p.toArray(INDArray[]::new)));
+            p.clear();
+        }
+    }
+
+    private static List<INDArray> block(LlamaConfig c, WeightSource w, int l, List<INDArray> x, List<int[]> seqs, List<Rope> ropes) throws IOException {
+        String prefix = "model.layers." + l + ".";
+        INDArray attnNorm = vector(w, prefix + "input_layernorm.weight", c.dim());
+        List<INDArray> xn = new ArrayList<>();
+        for (INDArray h : x) xn.add(RmsNorm.forward(h, RmsNorm.rstd(h, c.rmsNormEps()), attnNorm));
+        List<INDArray> q = project(c, w, l, Projection.Q, xn), k = project(c, w, l, Projection.K, xn), v = project(c, w, l, Projection.V, xn);
+        List<INDArray> attn = new ArrayList<>();
+        for (int s = 0; s < x.size(); s++) attn.add(CausalAttention.forward(c, 1, seqs.get(s).length, q.get(s), k.get(s), v.get(s), ropes.get(s), false, null));
+        q = k = v = null;
+        List<INDArray> mid = project(c, w, l, Projection.O, attn);
+        for (int s = 0; s < x.size(); s++) mid.get(s).addi(x.get(s));
+        INDArray ffnNorm = vector(w, prefix + "post_attention_layernorm.weight", c.dim());
+        xn.clear();
+        for (INDArray h : mid) xn.add(RmsNorm.forward(h, RmsNorm.rstd(h, c.rmsNormEps()), ffnNorm));
+        List<INDArray> gate = project(c, w, l, Projection.GATE, xn);
+        List<INDArray> up = project(c, w, l, Projection.UP, xn);
+        List<INDArray> act = new ArrayList<>();
+        for (int s = 0; s < x.size(); s++) act.add(SwiGlu.forward(gate.get(s), up.get(s)));
+        gate = up = null;
+        List<INDArray> out = project(c, w, l, Projection.DOWN, act);
+        for (int s = 0; s < x.size(); s++) out.get(s).addi(mid.get(s));
+        return out;
+    }
+
+    /** One projection (+ bias) applied to every sequence; its weight is released when this returns. */
+    private static List<INDArray> project(LlamaConfig c, WeightSource w, int l, Projection p, List<INDArray> xs) throws IOException {
+        FrozenLinear lin = new FrozenLinear(matrix(w, p.hfWeightName(l), p.outFeatures(c), p.inFeatures(c)));
+        INDArray b = c.hasBias(p) ? vector(w, p.hfBiasName(l), p.outFeatures(c)) : null;
+        List<INDArray> ys = new ArrayList<>();
+        for (INDArray x : xs) {
+            INDArray y = lin.forward(x);
+            ys.add(b == null ? y : y.addiRowVector(b));
+        }
+        return ys;
+    }
+
+    private static INDArray matrix(WeightSource w, String name, int rows, int cols) throws IOException {
+        return Nd4j.create(w.read(name, rows, cols), new long[] {rows, cols}, 'c');
+    }
+
+    private static INDArray vector(WeightSource w, String name, int n) throws IOException {
+        return Nd4j.create(w.read(name, n), new long[] {n}, 'c');
+    }
+}
