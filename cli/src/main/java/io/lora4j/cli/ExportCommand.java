@@ -57,15 +57,21 @@ final class ExportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<QuantPreset> presets = new ArrayList<>();
         for (String t : types) presets.add(QuantPreset.parse(t.trim()));
-        BaseModel b = base.load();
-        Tokenizer tok = b.requireTokenizer();
-        LoraAdapter a = adapter == null ? null : AdapterLoader.load(adapter, b.config(), 1f);
+        // the base is read tensor by tensor while the file is written (peak memory independent of the layer count);
+        // only its config and tokenizer are loaded here
+        io.lora4j.core.model.LlamaConfig config;
+        Tokenizer tok;
+        try (io.lora4j.export.ModelSource src = io.lora4j.export.ModelSource.open(base.model, java.util.Optional.ofNullable(base.tokenizer))) {
+            config = src.config();
+            tok = src.tokenizer().orElseThrow(() -> new IllegalArgumentException(base.model + ": this model has no tokenizer (pass --tokenizer)"));
+        }
+        LoraAdapter a = adapter == null ? null : AdapterLoader.load(adapter, config, 1f);
         List<int[]> eval = new ArrayList<>();
         List<String> texts = evalText != null ? Files.readAllLines(evalText) : List.of("Once upon a time, there was a little girl.",
                 "Below is an instruction that describes a task. Write a response that appropriately completes the request.");
         for (String t : texts) if (!t.isBlank()) eval.add(Arrays.copyOf(tok.encode(t, true), Math.min(256, tok.encode(t, true).length)));
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        List<Exporter.Row> rows = Exporter.export(b, a, out, new Exporter.Options(presets, adapterGguf, hf, force, eval, null, n, imatrix), System.out);
+        List<Exporter.Row> rows = Exporter.export(base.model, java.util.Optional.ofNullable(base.tokenizer), a, out, new Exporter.Options(presets, adapterGguf, hf, force, eval, null, n, imatrix), System.out);
         if (report) System.out.print(Exporter.table(rows));
         return 0;
     }
