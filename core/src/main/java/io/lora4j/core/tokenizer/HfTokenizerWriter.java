@@ -268,7 +268,9 @@ public final class HfTokenizerWriter {
         tokenOrNull(c, "unk_token", m, m.unkId());
         tokenOrNull(c, "pad_token", m, m.padId());
         if (m.kind() == TokenizerModel.Kind.SPM) c.put("legacy", true); // "▁" before every text, as SentencePiece
-        c.put("clean_up_tokenization_spaces", false);
+        // llama.cpp (and so lora4j) cleans spaces when detokenizing byte-level BPE except for Qwen2's pre-tokenizer
+        boolean clean = m.kind() == TokenizerModel.Kind.BPE && !(m.preTokenizer().equals("qwen2") || m.preTokenizer().equals("deepseek-r1-qwen"));
+        c.put("clean_up_tokenization_spaces", clean);
         c.put("model_max_length", maxLength);
         ObjectNode decoder = c.putObject("added_tokens_decoder");
         for (int i = 0; i < m.size(); i++) {
