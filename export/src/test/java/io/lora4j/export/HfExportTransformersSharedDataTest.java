@@ -108,6 +108,10 @@ class HfExportTransformersSharedDataTest {
             String decoded = report.path("decoded").get(i).asText();
             boolean uncleaned = lora4j.model().kind() == io.lora4j.core.tokenizer.TokenizerModel.Kind.BPE && decoded.equals(s);
             if (!uncleaned) assertEquals(lora4j.decode(want), decoded, what + ": transformers decode of '" + s + "'");
+            if (report.has("sentencepiece_ids")) assertArrayEquals(lora4j.encode(s, false), ints(report.path("sentencepiece_ids").get(i)), what + ": sentencepiece ids of '" + s + "'");
+        }
+        if (lora4j.model().kind() == io.lora4j.core.tokenizer.TokenizerModel.Kind.SPM) {
+            System.out.println(what + ": " + (report.has("sentencepiece_ids") ? "the sentencepiece library on tokenizer.model gives the same ids" : "sentencepiece not installed, tokenizer.model not checked in Python"));
         }
         return texts.size();
     }

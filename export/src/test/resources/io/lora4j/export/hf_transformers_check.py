@@ -4,7 +4,8 @@ usage: python hf_transformers_check.py HF_DIR REQUEST.json OUT.json
 REQUEST: {"texts": [...], "prompts": [...] (none: the tokenizer only), "max_new_tokens": N, "logit_ids": [...], "reference_dir": optional HF dir}
 OUT: tokenizer class, ids per text (with the tokenizer's own BOS handling), decoded texts, greedy continuations
 (new ids without the stopping EOS, and their text), float32 logits of logit_ids written beside OUT as OUT.logits.f32,
-and the reference directory's ids when one is given.
+the reference directory's ids when one is given, and the sentencepiece library's ids from tokenizer.model when
+both exist.
 """
 import json
 import sys
@@ -19,6 +20,14 @@ out = {"tokenizer_class": type(tok).__name__}
 out["ids"] = [tok(t)["input_ids"] for t in req["texts"]]
 out["ids_no_special"] = [tok(t, add_special_tokens=False)["input_ids"] for t in req["texts"]]
 out["decoded"] = [tok.decode(ids, skip_special_tokens=True) for ids in out["ids"]]
+try:  # the sentencepiece library on tokenizer.model, where both exist (ids without BOS)
+    import os
+    import sentencepiece
+    if os.path.exists(os.path.join(hf_dir, "tokenizer.model")):
+        sp = sentencepiece.SentencePieceProcessor(model_file=os.path.join(hf_dir, "tokenizer.model"))
+        out["sentencepiece_ids"] = [sp.encode(t) for t in req["texts"]]
+except ImportError:
+    pass
 if req.get("reference_dir"):
     ref = AutoTokenizer.from_pretrained(req["reference_dir"])
     out["reference_ids"] = [ref(t)["input_ids"] for t in req["texts"]]
