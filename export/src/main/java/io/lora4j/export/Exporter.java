@@ -9,6 +9,7 @@ import io.lora4j.core.model.LlamaWeights;
 import io.lora4j.core.model.ModelLoader;
 import io.lora4j.core.model.WeightSource;
 import io.lora4j.core.safetensors.SafetensorsDType;
+import io.lora4j.core.tokenizer.HfTokenizerWriter;
 import io.lora4j.core.tokenizer.Tokenizer;
 import io.lora4j.export.quant.ImportanceMatrix;
 import io.lora4j.export.quant.QuantPreset;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -130,19 +132,36 @@ public final class Exporter {
         if (o.hf()) {
             Path hf = outDir.resolve("hf");
             HfModelWriter.write(hf, base.config(), merged, SafetensorsDType.F16, 4L << 30, tok.bosId(), tok.eosId());
-            copyTokenizerFiles(base, hf);
-            log.println("wrote " + hf + " (Hugging Face LlamaForCausalLM, F16 safetensors)");
+            String tokFiles = writeTokenizerFiles(base, tok, hf);
+            log.println("wrote " + hf + " (Hugging Face " + base.config().architecture().hfClass + ", F16 safetensors, " + tokFiles + ")");
         }
         return rows;
     }
 
-    private static void copyTokenizerFiles(BaseModel base, Path hf) throws IOException {
+    private static final String[] HF_TOKENIZER_FILES = {"tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json"};
+
+    /**
+     * A Hugging Face base's own tokenizer files are copied (with its generation_config.json, which may list several
+     * EOS ids); any other base (GGUF, llama2.c) gets them written from its vocabulary. Returns what was done, for the log.
+     */
+    private static String writeTokenizerFiles(BaseModel base, Tokenizer tok, Path hf) throws IOException {
         Path src = Path.of(base.source());
-        if (Files.isDirectory(src)) {
-            for (String f : new String[] {"tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json"}) {
-                if (Files.exists(src.resolve(f))) Files.copy(src.resolve(f), hf.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        if (Files.isDirectory(src) && Files.exists(src.resolve("tokenizer.json"))) {
+            for (String f : HF_TOKENIZER_FILES) {
+                if (Files.exists(src.resolve(f))) Files.copy(src.resolve(f), hf.resolve(f), StandardCopyOption.REPLACE_EXISTING);
             }
+            if (Files.exists(src.resolve("generation_config.json"))) {
+                Files.copy(src.resolve("generation_config.json"), hf.resolve("generation_config.json"), StandardCopyOption.REPLACE_EXISTING);
+            }
+            return "tokenizer files copied from " + src;
         }
+        List<Path> written;
+        try {
+            written = HfTokenizerWriter.write(hf, tok.model(), base.config().contextLength());
+        } catch (IllegalArgumentException e) { // a vocabulary with no tokenizer.json form: the weights are still worth having
+            return "WARNING: no tokenizer files: " + e.getMessage();
+        }
+        return written.stream().map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.joining(", ")) + " written from the base's vocabulary";
     }
 
     private static void warnIfQuantizedBase(String source, PrintStream log) throws IOException {

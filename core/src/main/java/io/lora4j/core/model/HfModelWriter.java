@@ -1,6 +1,7 @@
 package io.lora4j.core.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lora4j.core.safetensors.SafetensorsDType;
 import io.lora4j.core.safetensors.ShardedSafetensors;
 import java.io.IOException;
@@ -12,8 +13,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Writes weights as a Hugging Face directory of the config's family (Llama/Mistral/Qwen2 ForCausalLM): config.json
- * and (sharded) safetensors with an index; biases included, no lm_head when tied.
+ * Writes weights as a Hugging Face directory of the config's family (Llama/Mistral/Qwen2 ForCausalLM): config.json,
+ * generation_config.json and (sharded) safetensors with an index; biases included, no lm_head when tied. The tokenizer
+ * files are {@link io.lora4j.core.tokenizer.HfTokenizerWriter}'s.
  */
 public final class HfModelWriter {
     private HfModelWriter() {}
@@ -39,6 +41,15 @@ public final class HfModelWriter {
         };
         Files.writeString(dir.resolve("config.json"),
                 new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(HfCheckpoint.configJson(c, bos, eos, torchDtype)));
+        Files.writeString(dir.resolve("generation_config.json"), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(generationConfig(bos, eos)));
+    }
+
+    /** The ids generate() starts and stops with (transformers reads them from here, not from config.json); -1 leaves one out. */
+    static ObjectNode generationConfig(int bos, int eos) {
+        ObjectNode n = new ObjectMapper().createObjectNode();
+        if (bos >= 0) n.put("bos_token_id", bos);
+        if (eos >= 0) n.put("eos_token_id", eos);
+        return n;
     }
 
     private static void add(List<ShardedSafetensors.NamedFloats> out, String name, INDArray a) {
