@@ -73,4 +73,17 @@ class CliMessagesSharedDataTest {
         assertNotEquals(0, tooLong.code());
         assertTrue(tooLong.err().contains("no fewer than the model's context length " + context), tooLong.err());
     }
+
+    /** The export command streams from the base file and still writes every deliverable (adapter.gguf named after the base). */
+    @Test
+    void exportWritesTheAdapterGgufBesideTheStreamedModel(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("export");
+        CliSharedDataTest.Run r = CliSharedDataTest.run("export", "--model", SharedData.file("reference/synth-a/f32.gguf").toString(),
+                "--adapter", SharedData.file("reference/synth-a/lora-r8.gguf").toString(), "--type", "Q8_0", "--adapter-gguf", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.size(out.resolve("model.Q8_0.gguf")) > 0 && Files.size(out.resolve("adapter.gguf")) > 0);
+        try (var f = io.lora4j.core.gguf.GgufFile.open(out.resolve("adapter.gguf"))) {
+            assertEquals("adapter", f.metadata().getString("general.type"));
+        }
+    }
 }

@@ -126,7 +126,7 @@ public final class Exporter {
         }
         if (o.adapterGguf() && adapter != null) {
             Path a = outDir.resolve("adapter.gguf");
-            LlamaCppLoraWriter.write(a, adapter, base.name() + "-lora");
+            LlamaCppLoraWriter.write(a, adapter, src.name() + "-lora");
             log.println("wrote " + a + " (llama.cpp: --lora " + a.getFileName() + ")");
         }
         if (o.hf()) {
