@@ -5,6 +5,7 @@ import io.lora4j.core.model.TokenLines;
 import io.lora4j.core.tokenizer.Tokenizer;
 import io.lora4j.export.DataImatrix;
 import io.lora4j.export.Exporter;
+import io.lora4j.export.ImatrixComparison;
 import io.lora4j.export.quant.QuantPreset;
 import io.lora4j.lora.AdapterLoader;
 import io.lora4j.lora.LoraAdapter;
@@ -81,6 +82,20 @@ final class ExportCommand implements Callable<Integer> {
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         List<Exporter.Row> rows = Exporter.export(b, a, out, new Exporter.Options(presets, adapterGguf, hf, overwrite, eval, null, n, matrix), System.out);
         if (report) System.out.print(Exporter.table(rows));
+        List<QuantPreset> quantized = ImatrixComparison.quantized(presets);
+        if (report && imatrixFromData && !quantized.isEmpty()) {
+            // the same export without the matrix, in a scratch directory, for the comparison rows
+            Path scratch = Files.createTempDirectory("lora4j-no-imatrix-");
+            try {
+                List<Exporter.Row> plain = Exporter.export(b, a, scratch, new Exporter.Options(quantized, false, false, true, eval, null, n, null),
+                        new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+                System.out.print(ImatrixComparison.table(rows, plain));
+            } finally {
+                try (var files = Files.walk(scratch)) {
+                    for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+                }
+            }
+        }
         return 0;
     }
 

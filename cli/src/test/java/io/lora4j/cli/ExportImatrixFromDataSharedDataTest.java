@@ -21,8 +21,11 @@ class ExportImatrixFromDataSharedDataTest {
                 + "One day, a big dog came to the park. The dog was very happy and wanted to play with Lily.\n");
         Path with = tmp.resolve("with"), without = tmp.resolve("without");
         CliSharedDataTest.Run r = CliSharedDataTest.run("export", "--model", model, "--type", "Q4_K_M", "--eval-text", text.toString(),
-                "--imatrix-from-data", "--out", with.toString(), "--threads", "1");
+                "--imatrix-from-data", "--report", "--out", with.toString(), "--threads", "1");
         assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("| type | perplexity, no imatrix | perplexity, imatrix from data | Δ |"), r.out());
+        assertTrue(r.out().contains("| Q4_K_M | "), r.out());
+        System.out.print(r.out());
         assertTrue(r.out().contains("imatrix.dat"), r.out());
         ImportanceMatrix m = ImportanceMatrix.read(with.resolve("imatrix.dat"));
         assertEquals(35, m.entries().size());
