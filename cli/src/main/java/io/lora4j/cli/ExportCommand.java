@@ -3,7 +3,9 @@ package io.lora4j.cli;
 import io.lora4j.core.model.BaseModel;
 import io.lora4j.core.model.TokenLines;
 import io.lora4j.core.tokenizer.Tokenizer;
+import io.lora4j.export.DataImatrix;
 import io.lora4j.export.Exporter;
+import io.lora4j.export.ImatrixComparison;
 import io.lora4j.export.quant.QuantPreset;
 import io.lora4j.lora.AdapterLoader;
 import io.lora4j.lora.LoraAdapter;
@@ -53,8 +55,12 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--imatrix", paramLabel = "FILE", description = "Importance matrix from llama-imatrix (.dat), used as llama-quantize --imatrix does")
     Path imatrix;
 
+    @Option(names = "--imatrix-from-data", description = "Compute the importance matrix with lora4j's forward pass of the merged model over --eval-text (one chunk per line), write it as imatrix.dat in --out and quantize with it")
+    boolean imatrixFromData;
+
     @Override
     public Integer call() throws Exception {
+        if (imatrixFromData && imatrix != null) throw new IllegalArgumentException("--imatrix and --imatrix-from-data exclude each other: give one importance matrix");
         List<QuantPreset> presets = new ArrayList<>();
         for (String t : types) presets.add(QuantPreset.parse(t.trim()));
         // the base is read tensor by tensor while the file is written (peak memory independent of the layer count);
@@ -70,9 +76,44 @@ final class ExportCommand implements Callable<Integer> {
         List<String> texts = evalText != null ? Files.readAllLines(evalText) : List.of("Once upon a time, there was a little girl.",
                 "Below is an instruction that describes a task. Write a response that appropriately completes the request.");
         for (String t : texts) if (!t.isBlank()) eval.add(Arrays.copyOf(tok.encode(t, true), Math.min(256, tok.encode(t, true).length)));
+        Path matrix = imatrix;
+        boolean overwrite = force;
+        if (imatrixFromData) {
+            refuseNonEmpty(out, force);
+            Files.createDirectories(out);
+            String dataset = evalText != null ? evalText.toString() : "built-in prompts";
+            BaseModel b = base.load(); // the forward pass that collects the activations needs the model in memory
+            matrix = DataImatrix.write(b, a, eval, out.resolve(DataImatrix.FILE_NAME), dataset, System.out);
+            overwrite = true; // the directory was checked above; it now holds imatrix.dat
+        }
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        List<Exporter.Row> rows = Exporter.export(base.model, java.util.Optional.ofNullable(base.tokenizer), a, out, new Exporter.Options(presets, adapterGguf, hf, force, eval, null, n, imatrix), System.out);
+        List<Exporter.Row> rows = Exporter.export(base.model, java.util.Optional.ofNullable(base.tokenizer), a, out,
+                new Exporter.Options(presets, adapterGguf, hf, overwrite, eval, null, n, matrix), System.out);
         if (report) System.out.print(Exporter.table(rows));
+        List<QuantPreset> quantized = ImatrixComparison.quantized(presets);
+        if (report && imatrixFromData && !quantized.isEmpty()) {
+            // the same export without the matrix, in a scratch directory, for the comparison rows
+            Path scratch = Files.createTempDirectory("lora4j-no-imatrix-");
+            try {
+                List<Exporter.Row> plain = Exporter.export(base.model, java.util.Optional.ofNullable(base.tokenizer), a, scratch, new Exporter.Options(quantized, false, false, true, eval, null, n, null),
+                        new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+                System.out.print(ImatrixComparison.table(rows, plain));
+            } finally {
+                try (var files = Files.walk(scratch)) {
+                    for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+                }
+            }
+        }
         return 0;
+    }
+
+    /** The export's own check, made before imatrix.dat is written into the directory. */
+    private static void refuseNonEmpty(Path out, boolean force) throws java.io.IOException {
+        if (Files.exists(out) && !Files.isDirectory(out)) throw new java.io.IOException("--out " + out + " is a file, expected an output directory");
+        if (Files.exists(out) && !force) {
+            try (var s = Files.list(out)) {
+                if (s.findAny().isPresent()) throw new java.io.IOException(out + ": already exists and is not empty (use --force to overwrite)");
+            }
+        }
     }
 }
