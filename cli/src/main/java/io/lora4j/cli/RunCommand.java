@@ -85,7 +85,8 @@ final class RunCommand implements Callable<Integer> {
                 evalLabels.add(e.labels());
             }
             var rows = Exporter.export(base, AdapterLoader.load(adapterDir, base.config(), 1f), exportDir,
-                    new Exporter.Options(types, cfg.export().adapterGguf(), cfg.export().hf(), true, eval, evalLabels, Runtime.getRuntime().availableProcessors()), System.out);
+                    new Exporter.Options(types, cfg.export().adapterGguf(), cfg.export().hf(), true, eval, evalLabels, Runtime.getRuntime().availableProcessors(),
+                            importanceMatrix(cfg, base, adapterDir, eval, exportDir)), System.out);
             String table = Exporter.table(rows) + "(perplexity over the trained tokens, the responses, of up to 16 validation examples)\n";
             Files.writeString(exportDir.resolve("quality.md"), table);
             writeModelfile(exportDir, types.get(0), template);
@@ -116,6 +117,20 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * {@code export.imatrix}: a given .dat file, or ({@code data}) one computed from the validation examples on the
+     * merged model (the way llama-imatrix does) and written to export/imatrix.dat.
+     */
+    static Path importanceMatrix(RunConfig cfg, BaseModel base, Path adapterDir, List<int[]> eval, Path exportDir) throws java.io.IOException {
+        String m = cfg.export().imatrix();
+        if (m == null) return null;
+        if (!m.equals("data")) return LocalCopy.of(m);
+        if (eval.isEmpty()) throw new IllegalArgumentException("export.imatrix = data needs validation examples: set data.val_size");
+        Files.createDirectories(exportDir);
+        return io.lora4j.export.DataImatrix.write(base, AdapterLoader.load(adapterDir, base.config(), 1f), eval, exportDir.resolve(io.lora4j.export.DataImatrix.FILE_NAME),
+                "validation split of " + cfg.name(), System.out);
     }
 
     /** An Ollama Modelfile for the first exported type, with the training prompt template (`ollama create NAME -f Modelfile`). */

@@ -87,9 +87,19 @@ public record RunConfig(
     }
 
     /** What {@code run} exports after training; the types are checked by the caller that knows them (the export module). */
+    /**
+     * What {@code run} exports after training; the types are checked by the caller that knows them (the export
+     * module). {@code imatrix}: null, {@code data} (an importance matrix computed from the validation split on the
+     * merged model, written as export/imatrix.dat) or a llama-imatrix .dat file.
+     */
     public record Export(@JsonProperty("types") List<String> types, @JsonProperty("adapter_gguf") Boolean adapterGguf,
-                         @JsonProperty("hf") Boolean hf, @JsonProperty("report") Boolean report) {
+                         @JsonProperty("hf") Boolean hf, @JsonProperty("report") Boolean report, @JsonProperty("imatrix") String imatrix) {
+        public Export(List<String> types, Boolean adapterGguf, Boolean hf, Boolean report) {
+            this(types, adapterGguf, hf, report, null);
+        }
+
         public Export {
+            if (imatrix != null && imatrix.isBlank()) throw Check.bad("export.imatrix", imatrix, "data or a llama-imatrix .dat file");
             types = types == null ? List.of() : List.copyOf(types);
             if (adapterGguf == null) adapterGguf = false;
             if (hf == null) hf = false;
@@ -134,7 +144,7 @@ public record RunConfig(
         if (train == null) train = new TrainConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null);
         if (distributed == null) distributed = new Distributed(null, null, null, null, null);
-        if (export == null) export = new Export(null, null, null, null);
+        if (export == null) export = new Export(null, null, null, null, null);
     }
 
     /** Reads a YAML run config, resolves its relative paths against its directory and applies {@code key.path=value} overrides. */
@@ -156,6 +166,10 @@ public record RunConfig(
 
     static void resolvePaths(ObjectNode tree, Path dir) {
         StrictYaml.resolvePaths(tree, dir, PATH_KEYS);
+        // export.imatrix is a file path unless it is the word "data"
+        if (tree.get("export") instanceof ObjectNode e && e.path("imatrix").isTextual() && !e.get("imatrix").asText().equals("data")) {
+            e.set("imatrix", TextNode.valueOf(StrictYaml.absolute(e.get("imatrix").asText(), dir)));
+        }
         JsonNode data = tree.get("data");
         // a template file (an alpaca-lora template JSON) is a path too; template names are not
         if (data instanceof ObjectNode d && d.path("template").isTextual() && d.get("template").asText().endsWith(".json")) {

@@ -220,4 +220,13 @@ class RunConfigTest {
         assertThrows(ConfigException.class, () -> RunConfig.dataFromOverrides(List.of("in.json"), List.of("train.lr=1")));
         assertThrows(ConfigException.class, () -> RunConfig.dataFromOverrides(List.of("in.json"), List.of("data.cutoff_len=-1")));
     }
+
+    @Test
+    void exportImatrixIsDataOrAFileRelativeToTheConfig(@TempDir Path tmp) throws Exception {
+        assertNull(load(tmp, GOOD).export().imatrix());
+        assertEquals("data", load(tmp, GOOD + "export: {types: [Q4_K_M], imatrix: data}\n").export().imatrix());
+        assertEquals(tmp.resolve("m.dat").toString(), load(tmp, GOOD + "export: {imatrix: m.dat}\n").export().imatrix());
+        assertThrows(ConfigException.class, () -> load(tmp, GOOD + "export: {imatrix: 3}\n"));
+        assertThrows(ConfigException.class, () -> load(tmp, GOOD + "export: {imatrix: ''}\n"));
+    }
 }
