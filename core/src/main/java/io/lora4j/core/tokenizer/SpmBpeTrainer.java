@@ -17,14 +17,6 @@ public final class SpmBpeTrainer {
     private SpmBpeTrainer() {}
 
     public static TokenizerModel train(List<String> corpus, int vocabSize) {
-        List<String> tokens = new ArrayList<>(List.of("<unk>", "<s>", "</s>"));
-        List<Float> scores = new ArrayList<>(List.of(0f, 0f, 0f));
-        List<Integer> types = new ArrayList<>(List.of(TokenizerModel.UNKNOWN, TokenizerModel.CONTROL, TokenizerModel.CONTROL));
-        for (int b = 0; b < 256; b++) {
-            tokens.add(String.format("<0x%02X>", b));
-            scores.add(0f);
-            types.add(TokenizerModel.BYTE);
-        }
         // words with their counts, as symbol lists
         Map<String, Integer> wordCounts = new HashMap<>();
         Map<String, Integer> charCounts = new LinkedHashMap<>();
@@ -37,16 +29,34 @@ public final class SpmBpeTrainer {
         }
         List<String> chars = new ArrayList<>(charCounts.keySet());
         chars.sort((a, b) -> charCounts.get(b) - charCounts.get(a));
-        for (String c : chars) {
-            tokens.add(c);
-            scores.add(-1e6f); // single characters never compete as merges
-            types.add(TokenizerModel.NORMAL);
-        }
         Map<List<String>, Integer> words = new HashMap<>();
         for (Map.Entry<String, Integer> e : wordCounts.entrySet()) {
             List<String> sym = new ArrayList<>();
             e.getKey().codePoints().forEach(cp -> sym.add(new String(Character.toChars(cp))));
             words.merge(sym, e.getValue(), Integer::sum);
+        }
+        return build(chars, words, vocabSize, 2);
+    }
+
+    /**
+     * The vocabulary from its parts: the control and byte tokens, {@code chars} in the given order (score −1e6: single
+     * characters never compete as merges), then greedy merges of the most frequent adjacent pair of {@code words}
+     * (symbol lists with counts; ties: the smaller pair), each seen at least {@code minPairCount} times, until
+     * {@code vocabSize} tokens. Callers decide what a word and a character are.
+     */
+    public static TokenizerModel build(List<String> chars, Map<List<String>, Integer> words, int vocabSize, int minPairCount) {
+        List<String> tokens = new ArrayList<>(List.of("<unk>", "<s>", "</s>"));
+        List<Float> scores = new ArrayList<>(List.of(0f, 0f, 0f));
+        List<Integer> types = new ArrayList<>(List.of(TokenizerModel.UNKNOWN, TokenizerModel.CONTROL, TokenizerModel.CONTROL));
+        for (int b = 0; b < 256; b++) {
+            tokens.add(String.format("<0x%02X>", b));
+            scores.add(0f);
+            types.add(TokenizerModel.BYTE);
+        }
+        for (String c : chars) {
+            tokens.add(c);
+            scores.add(-1e6f);
+            types.add(TokenizerModel.NORMAL);
         }
         java.util.Set<String> have = new java.util.HashSet<>(tokens);
         int rank = 0;
@@ -57,7 +67,7 @@ public final class SpmBpeTrainer {
                 for (int i = 0; i + 1 < s.size(); i++) pairs.merge(s.get(i) + "\u0000" + s.get(i + 1), e.getValue(), Integer::sum);
             }
             String best = null;
-            int bestCount = 1;
+            int bestCount = minPairCount - 1;
             for (Map.Entry<String, Integer> p : pairs.entrySet()) {
                 if (p.getValue() > bestCount || (p.getValue() == bestCount && best != null && p.getKey().compareTo(best) < 0)) {
                     best = p.getKey();
