@@ -3,7 +3,6 @@ package io.lora4j.cli;
 import io.lora4j.core.io.HadoopFs;
 import io.lora4j.core.io.LocalCopy;
 import io.lora4j.core.model.TokenizerLocator;
-import io.lora4j.core.tokenizer.Tokenizers;
 import io.lora4j.data.Datasets;
 import io.lora4j.data.PrepareConfig;
 import io.lora4j.trainer.run.RunConfig;
@@ -46,7 +45,7 @@ final class PrepareCommand implements Callable<Integer> {
         if (outUri == null) throw new IllegalArgumentException("no output: pass --out or a config with output_dir");
         requireReplaceable(outUri, force);
         Path tokPath = TokenizerLocator.locate(LocalCopy.of(tokenizer), Optional.empty()); // a model on HDFS is copied to the local cache once
-        String fingerprint = Tokenizers.load(tokPath).fingerprint();
+        String fingerprint = Datasets.tokenizer(tokPath.toString()).fingerprint();
         String spark = master != null ? master : System.getProperty("spark.master", "local[*]");
         Datasets.build(data, tokPath.toString(), outUri, Datasets.contentHash(data, fingerprint), local ? Datasets.Runner.LOCAL : Datasets.Runner.SPARK, spark,
                 System.out, System.err);

@@ -29,6 +29,14 @@ public final class Datasets {
     private Datasets() {}
 
     /**
+     * The tokenizer at {@code path}, from the same per-JVM cache the prepare job uses, so checking a fingerprint
+     * before preparing does not load a (possibly 150k-entry) vocabulary a second time.
+     */
+    public static io.lora4j.core.tokenizer.Tokenizer tokenizer(String path) throws IOException {
+        return TokenizerCache.get(path);
+    }
+
+    /**
      * What a dataset depends on: the canonical data settings, the tokenizer's fingerprint and the text of a
      * data.chat_template file (editing the file makes the dataset stale; a missing one fails later, in validation).
      */

@@ -5,7 +5,6 @@ import io.lora4j.core.io.LocalCopy;
 import io.lora4j.core.model.TokenizerLocator;
 import io.lora4j.core.proto.TrainingState;
 import io.lora4j.core.tokenizer.Tokenizer;
-import io.lora4j.core.tokenizer.Tokenizers;
 import io.lora4j.data.Datasets;
 import io.lora4j.trainer.CheckpointStore;
 import io.lora4j.trainer.ResumeCheck;
@@ -42,7 +41,7 @@ public final class TrainStage {
         if (workers > 1) GpuBinding.requireBackend(cfg.distributed().backend().key()); // before Spark starts, not once per gang attempt
         Path tokPath = TokenizerLocator.locate(LocalCopy.of(cfg.baseModel()),
                 cfg.tokenizer() == null ? Optional.empty() : Optional.of(LocalCopy.of(cfg.tokenizer())));
-        Tokenizer tok = Tokenizers.load(tokPath);
+        Tokenizer tok = Datasets.tokenizer(tokPath.toString());
         String settings = cfg.trajectorySettings(tok.fingerprint());
         if (resume) {
             Optional<TrainingState> latest = new CheckpointStore(cfg.outputDir(), cfg.train().keepCheckpoints()).latest();
