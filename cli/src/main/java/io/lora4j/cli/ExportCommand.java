@@ -90,19 +90,10 @@ final class ExportCommand implements Callable<Integer> {
         List<Exporter.Row> rows = Exporter.export(base.model, java.util.Optional.ofNullable(base.tokenizer), a, out,
                 new Exporter.Options(presets, adapterGguf, hf, overwrite, eval, null, n, matrix), System.out);
         if (report) System.out.print(Exporter.table(rows));
-        List<QuantPreset> quantized = ImatrixComparison.quantized(presets);
-        if (report && imatrixFromData && !quantized.isEmpty()) {
-            // the same export without the matrix, in a scratch directory, for the comparison rows
-            Path scratch = Files.createTempDirectory("lora4j-no-imatrix-");
-            try {
-                List<Exporter.Row> plain = Exporter.export(base.model, java.util.Optional.ofNullable(base.tokenizer), a, scratch, new Exporter.Options(quantized, false, false, true, eval, null, n, null),
-                        new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-                System.out.print(ImatrixComparison.table(rows, plain));
-            } finally {
-                try (var files = Files.walk(scratch)) {
-                    for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
-                }
-            }
+        if (report && matrix != null) {
+            Exporter.Options plain = new Exporter.Options(presets, adapterGguf, hf, overwrite, eval, null, n, matrix);
+            System.out.print(ImatrixComparison.withAndWithout(rows, plain, (dir, o) -> Exporter.export(base.model, java.util.Optional.ofNullable(base.tokenizer), a, dir, o,
+                    new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))));
         }
         return 0;
     }

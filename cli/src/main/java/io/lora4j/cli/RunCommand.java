@@ -13,6 +13,7 @@ import io.lora4j.core.model.ModelLoader;
 import io.lora4j.core.tokenizer.Tokenizer;
 import io.lora4j.data.PreparedDataset;
 import io.lora4j.export.Exporter;
+import io.lora4j.export.ImatrixComparison;
 import io.lora4j.export.quant.QuantPreset;
 import io.lora4j.lora.AdapterLoader;
 import java.nio.charset.StandardCharsets;
@@ -84,10 +85,16 @@ final class RunCommand implements Callable<Integer> {
                 eval.add(e.inputIds());
                 evalLabels.add(e.labels());
             }
-            var rows = Exporter.export(base, AdapterLoader.load(adapterDir, base.config(), 1f), exportDir,
-                    new Exporter.Options(types, cfg.export().adapterGguf(), cfg.export().hf(), true, eval, evalLabels, Runtime.getRuntime().availableProcessors(),
-                            importanceMatrix(cfg, base, adapterDir, eval, exportDir)), System.out);
+            var adapter = AdapterLoader.load(adapterDir, base.config(), 1f);
+            var options = new Exporter.Options(types, cfg.export().adapterGguf(), cfg.export().hf(), true, eval, evalLabels, Runtime.getRuntime().availableProcessors(),
+                    importanceMatrix(cfg, base, adapterDir, eval, exportDir));
+            var rows = Exporter.export(base, adapter, exportDir, options, System.out);
             String table = Exporter.table(rows) + "(perplexity over the trained tokens, the responses, of up to 16 validation examples)\n";
+            String imatrixRows = ImatrixComparison.withAndWithout(rows, options,
+                    (dir, o) -> Exporter.export(base, adapter, dir, o, new java.io.PrintStream(java.io.OutputStream.nullOutputStream())));
+            if (!imatrixRows.isEmpty()) {
+                table += "\nThe same types quantized without the importance matrix (" + cfg.export().imatrix() + "), same validation tokens:\n\n" + imatrixRows;
+            }
             Files.writeString(exportDir.resolve("quality.md"), table);
             writeModelfile(exportDir, types.get(0), template);
             Files.writeString(exportDir.resolve(".export-hash"), exportHash);

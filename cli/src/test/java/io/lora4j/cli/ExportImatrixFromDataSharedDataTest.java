@@ -23,7 +23,7 @@ class ExportImatrixFromDataSharedDataTest {
         CliSharedDataTest.Run r = CliSharedDataTest.run("export", "--model", model, "--type", "Q4_K_M", "--eval-text", text.toString(),
                 "--imatrix-from-data", "--report", "--out", with.toString(), "--threads", "1");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("| type | perplexity, no imatrix | perplexity, imatrix from data | Δ |"), r.out());
+        assertTrue(r.out().contains("| type | perplexity, no imatrix | perplexity, with imatrix | Δ |"), r.out());
         assertTrue(r.out().contains("| Q4_K_M | "), r.out());
         System.out.print(r.out());
         assertTrue(r.out().contains("imatrix.dat"), r.out());

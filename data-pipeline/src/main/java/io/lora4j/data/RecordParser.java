@@ -111,13 +111,17 @@ final class RecordParser {
         return new Conversation(List.of(ChatMessage.user(q), ChatMessage.assistant(r[2])), null, where);
     }
 
-    private static Conversation shareGpt(JsonNode node, String where, PrepareConfig.Source src) throws Rejected {
-        String key = src.field("conversations");
-        JsonNode conv = node.get(key);
-        if (conv == null || !conv.isArray() || conv.isEmpty()) throw new Rejected("missing or empty '" + key + "'");
-        List<ChatMessage> messages = new ArrayList<>();
+    /** The record's non-empty array of turns under {@code key}; a system field of the source, if any, opens {@code messages}. */
+    private static JsonNode turns(JsonNode node, String key, PrepareConfig.Source src, List<ChatMessage> messages) throws Rejected {
+        JsonNode turns = node.get(key);
+        if (turns == null || !turns.isArray() || turns.isEmpty()) throw new Rejected("missing or empty '" + key + "'");
         systemField(node, src, messages);
-        for (JsonNode t : conv) {
+        return turns;
+    }
+
+    private static Conversation shareGpt(JsonNode node, String where, PrepareConfig.Source src) throws Rejected {
+        List<ChatMessage> messages = new ArrayList<>();
+        for (JsonNode t : turns(node, src.field("conversations"), src, messages)) {
             if (!t.isObject()) throw new Rejected("a conversation turn is not a JSON object");
             if (!t.path("value").isTextual()) throw new Rejected("a turn has no string 'value'");
             String from = t.path("from").asText(""), value = t.get("value").asText();
@@ -127,12 +131,8 @@ final class RecordParser {
     }
 
     private static Conversation openAi(JsonNode node, String where, PrepareConfig.Source src) throws Rejected {
-        String key = src.field("messages");
-        JsonNode msgs = node.get(key);
-        if (msgs == null || !msgs.isArray() || msgs.isEmpty()) throw new Rejected("missing or empty '" + key + "'");
         List<ChatMessage> messages = new ArrayList<>();
-        systemField(node, src, messages);
-        for (JsonNode m : msgs) {
+        for (JsonNode m : turns(node, src.field("messages"), src, messages)) {
             ChatMessage parsed;
             try {
                 parsed = ChatMessage.fromJson(m);
