@@ -50,7 +50,7 @@ final class BenchCommand implements Callable<Integer> {
                 // the export column: the streaming export of each model with an r 16 adapter on all seven projections to Q4_K_M, in its own JVM
                 int threads = Runtime.getRuntime().availableProcessors();
                 io.lora4j.trainer.bench.MemoryBenchmark.Exporter export = model -> {
-                    var r = io.lora4j.export.ExportMemoryBenchmark.exportModel(model, dir, "Q4_K_M", 16, exportHeap, 8, threads);
+                    var r = io.lora4j.export.ExportMemoryBenchmark.exportModel(model, dir, "Q4_K_M", 16, 3e-2, exportHeap, 8, threads);
                     return new io.lora4j.trainer.bench.MemoryBenchmark.ExportResult(r.peakKib() * 1024, r.seconds(), r.baseBytes());
                 };
                 io.lora4j.trainer.bench.MemoryBenchmark.run(dir, types.stream().map(t -> io.lora4j.core.ggml.GgmlType.valueOf(t.trim().toUpperCase())).toList(),

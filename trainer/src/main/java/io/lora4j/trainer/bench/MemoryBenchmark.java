@@ -274,7 +274,9 @@ public final class MemoryBenchmark {
 
     /**
      * Samples VmRSS every 10 ms (the kernel updates VmHWM lazily: a peak freed before the next sync can be missed), and
-     * the bytes ND4J holds off-heap (JavaCPP's count of its allocations; it keeps no peak itself).
+     * the resident memory outside the Java heap and the mapped model: anonymous RSS minus the committed heap, i.e. ND4J's
+     * arrays and workspaces plus the JVM's own native memory. (ND4J 1.0.0-M2.1 on the CPU allocates in libnd4j and
+     * counts neither detached arrays in AllocationsTracker nor anything in JavaCPP's Pointer.totalBytes.)
      */
     private static final class RssSampler {
         private volatile boolean running = true;
@@ -282,7 +284,7 @@ public final class MemoryBenchmark {
         private final Thread thread = new Thread(() -> {
             while (running) {
                 max = Math.max(max, status("VmRSS:"));
-                offHeapMax = Math.max(offHeapMax, org.bytedeco.javacpp.Pointer.totalBytes());
+                offHeapMax = Math.max(offHeapMax, status("RssAnon:") - Runtime.getRuntime().totalMemory());
                 try {
                     Thread.sleep(10);
                 } catch (InterruptedException e) {
@@ -364,7 +366,7 @@ public final class MemoryBenchmark {
 
     /** The Markdown header and alignment lines. */
     public static String header() {
-        return HEADER + "\n|---|--:" + "|--:".repeat(COLUMNS - 4) + "|---|---|";
+        return HEADER + "\n|---" + "|--:".repeat(COLUMNS - 2) + "|---|";
     }
 
     /** One Markdown row; cells that were not measured are "-". */

@@ -73,6 +73,7 @@ class MemoryBenchmarkTest {
     @Test
     void theHeaderStartsExactlyAsTheIssueRequires() {
         assertTrue(MemoryBenchmark.header().startsWith("| base | layers | train peak RSS MiB | step s | export peak RSS MiB |"));
+        assertTrue(MemoryBenchmark.header().endsWith("|--:|---|"), "numbers right-aligned, the note left");
         String[] lines = MemoryBenchmark.header().split("\n");
         assertEquals(2, lines.length);
         assertEquals(cells(lines[0]).length, lines[1].split("\\|", -1).length - 2, "one alignment cell per column");
