@@ -29,6 +29,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--layers", defaultValue = "32", description = "bench memory: layers of the synthetic model") int layers;
     @Option(names = "--types", split = ",", defaultValue = "F32,BF16,Q8_0,Q4_0", description = "bench memory: storage types") List<String> types;
     @Option(names = "--step-heap", defaultValue = "4g", description = "bench memory: -Xmx of each step's JVM") String stepHeap;
+    @Option(names = "--export-heap", defaultValue = "2g", description = "bench memory: -Xmx of each export's JVM") String exportHeap;
+    @Option(names = "--no-export", description = "bench memory: leave out the export column") boolean noExport;
     @Option(names = "--small", description = "bench train: only the d256 shape; bench quantize: 1024x1024") boolean small;
 
     @Override
@@ -45,8 +47,14 @@ final class BenchCommand implements Callable<Integer> {
             case "quantize" -> QuantizeBenchmark.run(System.out, small ? 1024 : 4096);
             case "memory" -> {
                 if (dir == null) throw new IllegalArgumentException("bench memory needs --dir DIR (synthetic models of LLaMA-2-7B's shape are written there)");
+                // the export column: the streaming export of each model with an r 16 adapter on all seven projections to Q4_K_M, in its own JVM
+                int threads = Runtime.getRuntime().availableProcessors();
+                io.lora4j.trainer.bench.MemoryBenchmark.Exporter export = model -> {
+                    var r = io.lora4j.export.ExportMemoryBenchmark.exportModel(model, dir, "Q4_K_M", 16, 3e-2, exportHeap, 8, threads);
+                    return new io.lora4j.trainer.bench.MemoryBenchmark.ExportResult(r.peakKib() * 1024, r.seconds(), r.baseBytes());
+                };
                 io.lora4j.trainer.bench.MemoryBenchmark.run(dir, types.stream().map(t -> io.lora4j.core.ggml.GgmlType.valueOf(t.trim().toUpperCase())).toList(),
-                        layers, stepHeap, System.out);
+                        layers, stepHeap, noExport ? null : export, System.out);
             }
             case "allreduce" -> io.lora4j.trainer.dist.AllReduceBenchmark.run(System.out, sizes, frameBytes, socketBufferBytes);
             case "prepare" -> {

@@ -35,7 +35,8 @@ public final class ExportMemoryBenchmark {
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("--child")) {
-            child(Path.of(args[1]), Path.of(args[2]), QuantPreset.parse(args[3]), Integer.parseInt(args[4]), Integer.parseInt(args[5]));
+            child(Path.of(args[1]), Path.of(args[2]), QuantPreset.parse(args[3]), Integer.parseInt(args[4]), Integer.parseInt(args[5]),
+                    args.length > 6 ? Integer.parseInt(args[6]) : 8, args.length > 7 ? Double.parseDouble(args[7]) : 1e-3);
             return;
         }
         if (args.length > 0 && args[0].equals("--child-quantize")) {
@@ -98,6 +99,29 @@ public final class ExportMemoryBenchmark {
         return inChild(base, out, List.of("--child-quantize", base.toString(), out.toString(), type, Integer.toString(threads)), xmx);
     }
 
+    /**
+     * Exports an existing model file (which carries its tokenizer) with a random rank-{@code rank} adapter on all seven
+     * projections to {@code type} in a child JVM, then deletes the output; {@code seconds} is the export itself, without
+     * the JVM's start. B is Gaussian with std {@code bStd}: the export's carry check refuses a file whose merged delta
+     * drowned in the quantization error, so B must be large for the base's scale. Measured on bench memory's Q4_0 base
+     * (weights of std 1/√4096, r 16, alpha 32): with 1e-3 (delta RMS 7e-5) and 1e-2 (7e-4, below Q4_K's step) the Q4_K
+     * projections kept under half the delta, since re-quantizing values that already sit on a 4-bit grid rounds a small
+     * delta back onto it; 3e-2 (delta ~14% of the weights' RMS) passes.
+     */
+    public static Result exportModel(Path model, Path workDir, String type, int rank, double bStd, String xmx, int evalTokens, int threads) throws Exception {
+        Path out = workDir.resolve("export-" + model.getFileName() + "-" + type);
+        try {
+            return inChild(model, out.resolve("model." + QuantPreset.parse(type).name() + ".gguf"), List.of("--child", model.toString(), out.toString(), type,
+                    Integer.toString(evalTokens), Integer.toString(threads), Integer.toString(rank), Double.toString(bStd)), xmx);
+        } finally {
+            if (Files.isDirectory(out)) {
+                try (var s = Files.walk(out)) {
+                    for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
     private static Result inChild(Path base, Path out, List<String> args, String xmx) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + xmx, "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), ExportMemoryBenchmark.class.getName()));
@@ -112,24 +136,27 @@ public final class ExportMemoryBenchmark {
         long peak = -1;
         for (String line : log.split("\n")) if (line.startsWith("VmHWM-KiB ")) peak = Long.parseLong(line.substring(10).trim());
         if (peak < 0) throw new IOException("the child JVM reported no VmHWM:\n" + log);
+        for (String line : log.split("\n")) if (line.startsWith("export-seconds ")) seconds = Double.parseDouble(line.substring(15).trim());
         return new Result(Files.size(base), Files.size(out), seconds, peak);
     }
 
-    private static void child(Path base, Path out, QuantPreset type, int evalTokens, int threads) throws Exception {
+    private static void child(Path base, Path out, QuantPreset type, int evalTokens, int threads, int rank, double bStd) throws Exception {
         LlamaConfig c;
         try (GgufFile f = GgufFile.open(base)) {
             c = io.lora4j.core.model.GgufCheckpoint.config(f);
         }
-        LoraAdapter a = LoraAdapter.create(c, new LoraConfig(8, 16f, 0f, EnumSet.allOf(Projection.class), false), 7);
+        LoraAdapter a = LoraAdapter.create(c, new LoraConfig(rank, 2f * rank, 0f, EnumSet.allOf(Projection.class), false), 7);
         Nd4j.getRandom().setSeed(3);
-        for (LoraModule m : a.modules()) m.b().assign(Nd4j.randn(DataType.FLOAT, m.b().shape()).muli(1e-3));
+        for (LoraModule m : a.modules()) m.b().assign(Nd4j.randn(DataType.FLOAT, m.b().shape()).muli(bStd));
         List<int[]> eval = new ArrayList<>();
         if (evalTokens > 0) {
             int[] s = new int[evalTokens];
             for (int i = 0; i < s.length; i++) s[i] = 1 + 37 * i % 500;
             eval.add(s);
         }
+        long t0 = System.nanoTime();
         Exporter.export(base, Optional.empty(), a, out, new Exporter.Options(List.of(type), false, false, true, eval, threads), System.out);
+        System.out.printf("export-seconds %.3f%n", (System.nanoTime() - t0) / 1e9);
         printPeak();
     }
 

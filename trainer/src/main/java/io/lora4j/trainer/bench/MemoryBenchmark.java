@@ -12,6 +12,7 @@ import io.lora4j.core.model.LlamaModel;
 import io.lora4j.core.model.ModelLoader;
 import io.lora4j.core.model.Projection;
 import io.lora4j.core.model.WeightScratch;
+import io.lora4j.core.tokenizer.TokenizerModel;
 import io.lora4j.lora.LoraAdapter;
 import io.lora4j.lora.LoraConfig;
 import io.lora4j.trainer.GradientAccumulator;
@@ -54,13 +55,28 @@ public final class MemoryBenchmark {
 
     private MemoryBenchmark() {}
 
-    /** Writes a synthetic model of 7B layer shape with {@code layers} blocks, every matrix stored as {@code type}. */
+    /** Where {@link #write} puts the model of this type and depth. */
+    public static Path modelPath(Path dir, GgmlType type, int layers) {
+        return dir.resolve("llama7b-shape-" + type.name().toLowerCase() + "-l" + layers + ".gguf");
+    }
+
+    /** The model of this type and depth in {@code dir}: reused when a complete one is there (it is renamed into place only once written), else written. */
+    public static Path ensure(Path dir, GgmlType type, int layers) throws IOException {
+        Path p = modelPath(dir, type, layers);
+        return Files.exists(p) ? p : write(dir, type, layers);
+    }
+
+    /**
+     * Writes a synthetic model of 7B layer shape with {@code layers} blocks, every matrix stored as {@code type}, with a
+     * synthetic 32000-piece SentencePiece vocabulary (so the file can be exported like a real base).
+     */
     public static Path write(Path dir, GgmlType type, int layers) throws IOException {
         if (type != GgmlType.F32 && type != GgmlType.BF16 && type != GgmlType.F16 && !GgmlQuantizer.supports(type)) {
             throw new IllegalArgumentException("storage type " + type + ": expected F32, F16, BF16, Q8_0 or Q4_0");
         }
         Files.createDirectories(dir);
-        Path out = dir.resolve("llama7b-shape-" + type.name().toLowerCase() + "-l" + layers + ".gguf");
+        Path out = modelPath(dir, type, layers);
+        Path partial = out.resolveSibling(out.getFileName() + ".partial");
         GgufWriter w = new GgufWriter();
         w.put("general.architecture", GgufValue.string("llama"));
         w.put("general.name", GgufValue.string("synthetic LLaMA-2-7B shape, " + layers + " layer(s), " + type));
@@ -71,6 +87,7 @@ public final class MemoryBenchmark {
         w.put("llama.attention.head_count_kv", GgufValue.uint32(HEADS));
         w.put("llama.context_length", GgufValue.uint32(CONTEXT));
         w.put("llama.attention.layer_norm_rms_epsilon", GgufValue.float32(1e-5f));
+        putVocabulary(w);
         long seed = 1;
         matrix(w, "token_embd.weight", VOCAB, DIM, type, seed++, 0.02f);
         w.addTensor("output_norm.weight", new long[] {DIM}, ones(DIM));
@@ -83,8 +100,72 @@ public final class MemoryBenchmark {
                 matrix(w, p.ggufWeightName(l), rows, cols, type, seed++, (float) (1 / Math.sqrt(cols)));
             }
         }
-        w.write(out);
+        w.write(partial);
+        Files.move(partial, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         return out;
+    }
+
+    /** LLaMA's layout of a SentencePiece vocabulary: unk, bos, eos, the 256 byte pieces, then made-up word pieces. */
+    static void putVocabulary(GgufWriter w) {
+        String[] tokens = new String[VOCAB];
+        float[] scores = new float[VOCAB];
+        int[] types = new int[VOCAB];
+        tokens[0] = "<unk>";
+        tokens[1] = "<s>";
+        tokens[2] = "</s>";
+        types[0] = TokenizerModel.UNKNOWN;
+        types[1] = types[2] = TokenizerModel.CONTROL;
+        for (int i = 3; i < VOCAB; i++) {
+            boolean bytePiece = i < 3 + 256;
+            tokens[i] = bytePiece ? String.format("<0x%02X>", i - 3) : "\u2581w" + i;
+            types[i] = bytePiece ? TokenizerModel.BYTE : TokenizerModel.NORMAL;
+            scores[i] = bytePiece ? 0 : -i;
+        }
+        w.put("tokenizer.ggml.model", GgufValue.string("llama"));
+        w.put("tokenizer.ggml.tokens", GgufValue.stringArray(tokens));
+        w.put("tokenizer.ggml.scores", GgufValue.float32Array(scores));
+        w.put("tokenizer.ggml.token_type", GgufValue.int32Array(types));
+        w.put("tokenizer.ggml.bos_token_id", GgufValue.uint32(1));
+        w.put("tokenizer.ggml.eos_token_id", GgufValue.uint32(2));
+        w.put("tokenizer.ggml.unknown_token_id", GgufValue.uint32(0));
+    }
+
+    /** Bytes of the matrices of the model {@link #write} makes (its file is this plus the norms and metadata). */
+    public static long matrixBytes(GgmlType type, int layers) {
+        long perLayer = 4 * type.rowBytes(DIM) * DIM + 2 * type.rowBytes(DIM) * FF + type.rowBytes(FF) * DIM; // q, k, v, o; gate, up; down
+        return 2 * type.rowBytes(DIM) * VOCAB + layers * perLayer;
+    }
+
+    /** Memory kept free beside the base for the step's heap, activations, expansion scratch and the OS. */
+    static final long STEP_RESERVE_BYTES = 3L << 30;
+
+    /**
+     * Why this type is not measured on this machine, or null when it is: the step touches every base page, so a base
+     * that does not fit in RAM (with {@link #STEP_RESERVE_BYTES} beside it) would measure swapping or be killed; and the
+     * model file has to fit on the disk.
+     */
+    public static String skipReason(GgmlType type, long baseBytes, long ramBytes, long freeDiskBytes) {
+        if (ramBytes > 0 && baseBytes + STEP_RESERVE_BYTES > ramBytes) {
+            return String.format("skipped: %s base of %.1f GiB does not fit in %.1f GiB of RAM", type, baseBytes / GIB, ramBytes / GIB);
+        }
+        if (freeDiskBytes >= 0 && baseBytes > freeDiskBytes) {
+            return String.format("skipped: %s base of %.1f GiB does not fit in the %.1f GiB free on the disk", type, baseBytes / GIB, freeDiskBytes / GIB);
+        }
+        return null;
+    }
+
+    private static final double GIB = 1L << 30;
+
+    /** MemTotal from /proc/meminfo in bytes; -1 where unknown. */
+    static long ramBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
     }
 
     private static float[] ones(int n) {
@@ -126,14 +207,19 @@ public final class MemoryBenchmark {
 
     /** What one step measured. */
     public record StepResult(String model, BaseDtype baseDtype, int tokens, boolean recompute, double loss, long storedBytes, long loadPeakRssBytes,
-                             long rssAfterLoadBytes, long stepPeakRssBytes, long stepWorkspaceBytes, long layerWorkspaceBytes, long scratchBytes, double seconds) {
+                             long rssAfterLoadBytes, long stepPeakRssBytes, long offHeapPeakBytes, long stepWorkspaceBytes, long layerWorkspaceBytes,
+                             long scratchBytes, double seconds, double gemmPeakGflops, double stepGflop) {
         public String line() {
             return String.format("memory: %s base_dtype=%s T=%d recompute=%s loss=%.4f stored_matrices=%.0f MiB load_peak_rss=%.0f MiB"
-                            + " rss_after_load=%.0f MiB step_peak_rss=%.0f MiB step_workspace=%.0f MiB block_workspace=%.0f MiB expansion_scratch=%.0f MiB step=%.1f s",
-                    model, baseDtype.key(), tokens, recompute, loss, storedBytes / 1048576.0, loadPeakRssBytes / 1048576.0, rssAfterLoadBytes / 1048576.0,
-                    stepPeakRssBytes / 1048576.0, stepWorkspaceBytes / 1048576.0, layerWorkspaceBytes / 1048576.0, scratchBytes / 1048576.0, seconds);
+                            + " rss_after_load=%.0f MiB step_peak_rss=%.0f MiB offheap_peak=%.0f MiB step_workspace=%.0f MiB block_workspace=%.0f MiB"
+                            + " expansion_scratch=%.0f MiB step=%.2f s tokens_per_s=%.1f gemm_peak=%.1f GFLOP/s fraction_of_peak=%.3f",
+                    model, baseDtype.key(), tokens, recompute, loss, storedBytes / MIB, loadPeakRssBytes / MIB, rssAfterLoadBytes / MIB,
+                    stepPeakRssBytes / MIB, offHeapPeakBytes / MIB, stepWorkspaceBytes / MIB, layerWorkspaceBytes / MIB, scratchBytes / MIB, seconds,
+                    tokens / seconds, gemmPeakGflops, stepGflop / seconds / gemmPeakGflops);
         }
     }
+
+    private static final double MIB = 1048576.0;
 
     /** The size a workspace of this thread grew to (its high-water mark of bump-allocated activations); 0 when absent. */
     static long workspaceBytes(String id) {
@@ -147,7 +233,7 @@ public final class MemoryBenchmark {
         BaseModel base = ModelLoader.load(model, dtype, Optional.empty());
         LlamaConfig c = base.config();
         LlamaModel m = new LlamaModel(c, base.weights());
-        LoraAdapter adapter = LoraAdapter.create(c, new LoraConfig(16, 32, 0.05f, EnumSet.allOf(Projection.class), false), 1); // the setting: r 16 on all seven
+        LoraAdapter adapter = LoraAdapter.create(c, new LoraConfig(RANK, 2f * RANK, 0.05f, EnumSet.allOf(Projection.class), false), 1); // the setting: r 16 on all seven
         LoraParameters params = new LoraParameters(m, adapter);
         AdamW opt = new AdamW(params, AdamWSettings.defaults());
         SplittableRandom r = new SplittableRandom(7);
@@ -163,9 +249,16 @@ public final class MemoryBenchmark {
         opt.step(1e-4);
         double seconds = (System.nanoTime() - t0) / 1e9;
         long stepPeak = Math.max(sampler.stop(), status("VmHWM:"));
+        long ws = workspaceBytes("lora4j-train"), layerWs = workspaceBytes("lora4j-layer"), scratch = WeightScratch.elements() * 4;
+        // after the step, so its arrays are not in the step's peak: the same gemm peak and FLOP count as bench train
+        double flop = (TrainBenchmark.trainingFlops(c, 1, T, RANK) + (recompute ? TrainBenchmark.forwardFlops(c, 1, T, RANK) : 0)) / 1e9;
+        double gemmPeak = TrainBenchmark.gemmPeak(c, T);
         return new StepResult(model.getFileName().toString(), dtype, T, recompute, totals.lossSum() / totals.tokens(), base.weights().storedMatrixBytes(),
-                loadPeak, afterLoad, stepPeak, workspaceBytes("lora4j-train"), workspaceBytes("lora4j-layer"), WeightScratch.elements() * 4, seconds);
+                loadPeak, afterLoad, stepPeak, sampler.offHeapMax(), ws, layerWs, scratch, seconds, gemmPeak, flop);
     }
+
+    /** The LoRA rank (on all seven projections). */
+    static final int RANK = 16;
 
     /** VmHWM (peak) or VmRSS (now) of this process from /proc/self/status (Linux), in bytes; -1 elsewhere. */
     public static long status(String key) {
@@ -179,13 +272,19 @@ public final class MemoryBenchmark {
         return -1;
     }
 
-    /** Samples VmRSS every 10 ms (the kernel updates VmHWM lazily: a peak freed before the next sync can be missed). */
+    /**
+     * Samples VmRSS every 10 ms (the kernel updates VmHWM lazily: a peak freed before the next sync can be missed), and
+     * the resident memory outside the Java heap and the mapped model: anonymous RSS minus the committed heap, i.e. ND4J's
+     * arrays and workspaces plus the JVM's own native memory. (ND4J 1.0.0-M2.1 on the CPU allocates in libnd4j and
+     * counts neither detached arrays in AllocationsTracker nor anything in JavaCPP's Pointer.totalBytes.)
+     */
     private static final class RssSampler {
         private volatile boolean running = true;
-        private volatile long max;
+        private volatile long max, offHeapMax;
         private final Thread thread = new Thread(() -> {
             while (running) {
                 max = Math.max(max, status("VmRSS:"));
+                offHeapMax = Math.max(offHeapMax, status("RssAnon:") - Runtime.getRuntime().totalMemory());
                 try {
                     Thread.sleep(10);
                 } catch (InterruptedException e) {
@@ -197,6 +296,10 @@ public final class MemoryBenchmark {
         RssSampler() {
             thread.setDaemon(true);
             thread.start();
+        }
+
+        long offHeapMax() {
+            return offHeapMax;
         }
 
         long stop() throws IOException {
@@ -241,24 +344,92 @@ public final class MemoryBenchmark {
         return result;
     }
 
-    /**
-     * {@code lora4j bench memory}: for each storage type, a synthetic LLaMA-2-7B-shaped model written in that type
-     * (reused when {@code dir} has it) and one LoRA step (seq 512, micro-batch 1, r 16 on all seven projections,
-     * recompute) in its own JVM; one Markdown row per type. Peak RSS is that JVM's VmHWM.
-     */
-    public static void run(Path dir, List<GgmlType> types, int layers, String xmx, PrintStream out) throws Exception {
-        out.println("| base | layers | train peak RSS MiB | step s | stored matrices MiB | RSS after load MiB | block workspace MiB | expansion scratch MiB | loss |");
-        out.println("|---|--:|--:|--:|--:|--:|--:|--:|--:|");
-        for (GgmlType t : types) {
-            Path model = write(dir, t, layers);
-            String line = stepInOwnJvm(model, BaseDtype.AUTO, 512, true, xmx, null);
-            out.printf("| %s | %d | %.0f | %.1f | %.0f | %.0f | %.0f | %.0f | %s |%n", t, layers, Math.max(field(line, "load_peak_rss"), field(line, "step_peak_rss")),
-                    field(line, "step"), field(line, "stored_matrices"), field(line, "rss_after_load"), field(line, "block_workspace"),
-                    field(line, "expansion_scratch"), java.util.regex.Pattern.compile("loss=([0-9.]+)").matcher(line).results().map(m -> m.group(1)).findFirst().orElse("?"));
+    /** What the export of one model measured: its JVM's peak RSS and the seconds it took for the model's bytes. */
+    public record ExportResult(long peakRssBytes, double seconds, long inputBytes) {
+        double mbPerSecond() {
+            return inputBytes / 1e6 / seconds;
         }
     }
 
-    private static double field(String line, String key) {
+    /** Exports a model (in its own JVM): {@code bench memory}'s export column; the export module supplies it. */
+    @FunctionalInterface
+    public interface Exporter {
+        ExportResult export(Path model) throws Exception;
+    }
+
+    /** One row of the table: a step's "memory:" line and the export's result (null: not run), or why the type was skipped. */
+    public record Row(GgmlType type, int layers, String stepLine, ExportResult export, String note) {}
+
+    public static final String HEADER = "| base | layers | train peak RSS MiB | step s | export peak RSS MiB | ND4J off-heap peak MiB | tokens/s"
+            + " | fraction of gemm peak | export MB/s | stored matrices MiB | RSS after load MiB | block workspace MiB | expansion scratch MiB | loss | note |";
+    private static final int COLUMNS = 15;
+
+    /** The Markdown header and alignment lines. */
+    public static String header() {
+        return HEADER + "\n|---" + "|--:".repeat(COLUMNS - 2) + "|---|";
+    }
+
+    /** One Markdown row; cells that were not measured are "-". */
+    public static String format(Row r) {
+        List<String> c = new ArrayList<>(List.of(r.type().name(), Integer.toString(r.layers())));
+        String line = r.stepLine();
+        ExportResult e = r.export();
+        c.add(line == null ? "-" : String.format("%.0f", Math.max(field(line, "load_peak_rss"), field(line, "step_peak_rss"))));
+        c.add(cell(line, "step", "%.1f"));
+        c.add(e == null ? "-" : String.format("%.0f", e.peakRssBytes() / MIB));
+        c.add(cell(line, "offheap_peak", "%.0f"));
+        c.add(cell(line, "tokens_per_s", "%.1f"));
+        c.add(cell(line, "fraction_of_peak", "%.3f"));
+        c.add(e == null ? "-" : String.format("%.1f", e.mbPerSecond()));
+        c.add(cell(line, "stored_matrices", "%.0f"));
+        c.add(cell(line, "rss_after_load", "%.0f"));
+        c.add(cell(line, "block_workspace", "%.0f"));
+        c.add(cell(line, "expansion_scratch", "%.0f"));
+        c.add(cell(line, "loss", "%.4f"));
+        c.add(r.note() == null ? "" : r.note().replace('|', '/').replace('\n', ' '));
+        return "| " + String.join(" | ", c) + " |";
+    }
+
+    private static String cell(String line, String key, String fmt) {
+        double v = line == null ? Double.NaN : field(line, key);
+        return Double.isNaN(v) ? "-" : String.format(fmt, v);
+    }
+
+    /**
+     * {@code lora4j bench memory}: for each storage type, a synthetic LLaMA-2-7B-shaped model written in that type
+     * (reused when {@code dir} has it), one LoRA step (seq 512, micro-batch 1, r 16 on all seven projections,
+     * recompute) in its own JVM, then the export of that model with an adapter (by {@code exporter}, null to leave it
+     * out); one Markdown row per type. Peak RSS is that JVM's VmHWM. A type whose base does not fit gets a row saying
+     * so; a step or export that fails gets a row with the failure, and the next type still runs.
+     */
+    public static void run(Path dir, List<GgmlType> types, int layers, String xmx, Exporter exporter, PrintStream out) throws Exception {
+        Files.createDirectories(dir);
+        out.println(header());
+        for (GgmlType t : types) {
+            Path existing = modelPath(dir, t, layers);
+            long free = Files.exists(existing) ? Long.MAX_VALUE : Files.getFileStore(dir).getUsableSpace();
+            String skip = skipReason(t, matrixBytes(t, layers), ramBytes(), free);
+            if (skip != null) {
+                out.println(format(new Row(t, layers, null, null, skip)));
+                continue;
+            }
+            String line = null;
+            ExportResult export = null;
+            String note = null;
+            try {
+                Path model = ensure(dir, t, layers);
+                line = stepInOwnJvm(model, BaseDtype.AUTO, 512, true, xmx, null);
+                if (exporter != null) export = exporter.export(model);
+            } catch (Exception e) {
+                String m = e.getMessage() == null ? e.toString() : e.getMessage();
+                note = "failed: " + m.lines().findFirst().orElse(m);
+            }
+            out.println(format(new Row(t, layers, line, export, note)));
+        }
+    }
+
+    /** The value after {@code key=} in a "memory:" line; NaN when absent. */
+    static double field(String line, String key) {
         var m = java.util.regex.Pattern.compile("\\b" + key + "=([0-9.]+)").matcher(line);
         return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
     }
