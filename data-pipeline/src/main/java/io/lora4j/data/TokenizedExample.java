@@ -37,6 +37,22 @@ public record TokenizedExample(int[] inputIds, int[] labels, String source, int[
     }
 
     /**
+     * The examples of this row, each alone (a row of one example: itself). Sources come from the row's " + "-joined
+     * source when it splits into as many parts, else the row's source with "#i".
+     */
+    public java.util.List<TokenizedExample> examples() {
+        if (!packed()) return java.util.List.of(this);
+        String[] names = source.split(java.util.regex.Pattern.quote(Packer.JOIN));
+        java.util.List<TokenizedExample> out = new java.util.ArrayList<>(segments.length);
+        int at = 0;
+        for (int i = 0; i < segments.length; at += segments[i++]) {
+            String name = names.length == segments.length ? names[i] : source + "#" + i;
+            out.add(new TokenizedExample(java.util.Arrays.copyOfRange(inputIds, at, at + segments[i]), java.util.Arrays.copyOfRange(labels, at, at + segments[i]), name));
+        }
+        return out;
+    }
+
+    /**
      * Positions that count in the loss after the causal shift: labels that are not -100, except at the first position
      * of each example (no earlier token of the same example predicts it).
      */

@@ -284,6 +284,15 @@ class PrepareJobTest {
                 for (int i = 0, at = 0; i < want.length; at += want[i++]) assertEquals(-100, r.labels()[at], "first label of each example");
             }
             assertTrue(y.stream().filter(TokenizedExample::packed).count() > 10, split + ": packed rows");
+            // split back into examples: exactly the unpacked dataset's, in order
+            List<TokenizedExample> split2 = y.stream().flatMap(r -> r.examples().stream()).toList();
+            assertEquals(x.size(), split2.size());
+            for (int i = 0; i < x.size(); i++) {
+                assertEquals(x.get(i).source(), split2.get(i).source());
+                assertArrayEquals(x.get(i).inputIds(), split2.get(i).inputIds());
+                assertArrayEquals(x.get(i).labels(), split2.get(i).labels(), x.get(i).source());
+                assertEquals(x.get(i).countedTokens(), split2.get(i).countedTokens());
+            }
             // Spark reads the same segments column
             Map<String, TokenizedExample> bySource = y.stream().collect(Collectors.toMap(TokenizedExample::source, q -> q));
             for (Row row : spark.read().parquet(tmp.resolve("P").resolve(split).toString()).collectAsList()) {
