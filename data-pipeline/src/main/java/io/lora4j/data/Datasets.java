@@ -37,11 +37,12 @@ public final class Datasets {
     }
 
     /**
-     * What a dataset depends on: the canonical data settings, the tokenizer's fingerprint and the text of a
-     * data.chat_template file (editing the file makes the dataset stale; a missing one fails later, in validation).
+     * What a dataset depends on: the canonical data settings, the tokenizer's fingerprint, the dataset format version
+     * (a dataset of an older format is built again) and the text of a data.chat_template file (editing the file makes
+     * the dataset stale; a missing one fails later, in validation).
      */
     public static String contentHash(PrepareConfig cfg, String tokenizerFingerprint) {
-        String key = StrictYaml.canonical(cfg.withSources(cfg.sources())) + "|" + tokenizerFingerprint;
+        String key = StrictYaml.canonical(cfg.withSources(cfg.sources())) + "|" + tokenizerFingerprint + "|format " + PreparedDataset.FORMAT_VERSION;
         if (cfg.chatTemplate() != null && java.nio.file.Files.isRegularFile(java.nio.file.Path.of(cfg.chatTemplate()))) {
             try {
                 key += "|" + java.nio.file.Files.readString(java.nio.file.Path.of(cfg.chatTemplate()));

@@ -1,5 +1,6 @@
 package io.lora4j.data;
 
+import io.lora4j.core.model.CausalLmLoss;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -8,7 +9,9 @@ import java.util.NoSuchElementException;
 /**
  * Greedy packing in order: examples are appended to the current sequence while it stays within {@code cutoff}
  * tokens; an example that does not fit starts the next sequence (none is split). Each example keeps its own BOS,
- * labels (-100 on its prompt) and EOS, so the loss mask is per example; sources are joined with " + ".
+ * labels (-100 on its prompt) and EOS, so the loss mask is per example; sources are joined with " + ". The row
+ * records its examples' lengths (segments), so training can keep them apart (block-diagonal attention, positions
+ * from 0 each); an example's first label is -100 in the row, as its first position is never a target alone.
  */
 final class Packer implements Iterator<Encoded> {
     static final String JOIN = " + ";
@@ -80,18 +83,20 @@ final class Packer implements Iterator<Encoded> {
     }
 
     private static Encoded join(List<Encoded> group, int length) {
-        int[] ids = new int[length], labels = new int[length];
+        int[] ids = new int[length], labels = new int[length], segments = new int[group.size()];
         StringBuilder where = new StringBuilder();
-        int at = 0;
+        int at = 0, i = 0;
         boolean truncated = false;
         for (Encoded e : group) {
             System.arraycopy(e.inputIds(), 0, ids, at, e.inputIds().length);
             System.arraycopy(e.labels(), 0, labels, at, e.labels().length);
+            labels[at] = CausalLmLoss.IGNORE; // else the previous example's last token would be trained to predict it
+            segments[i++] = e.inputIds().length;
             at += e.inputIds().length;
             if (where.length() > 0) where.append(JOIN);
             where.append(e.where());
             truncated |= e.truncated();
         }
-        return new Encoded(group.get(0).hash(), ids, labels, where.toString(), truncated, null, null);
+        return new Encoded(group.get(0).hash(), ids, labels, where.toString(), truncated, null, null, segments);
     }
 }

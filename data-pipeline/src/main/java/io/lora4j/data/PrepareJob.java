@@ -44,7 +44,9 @@ public final class PrepareJob {
             .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
             .add("labels", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
             .add("length", DataTypes.IntegerType, false)
-            .add("source", DataTypes.StringType, false);
+            .add("source", DataTypes.StringType, false)
+            // the lengths of the examples packed into the row, in order ({length} when not packed): dataset format 2
+            .add("segments", DataTypes.createArrayType(DataTypes.IntegerType, false), false);
 
     private PrepareJob() {}
 
@@ -515,7 +517,7 @@ public final class PrepareJob {
 
     private static void writeManifest(String outUri, PrepareConfig cfg, Tokenizer tok, PrepareSummary s, long[] hist, int trainShards, int valShards,
                                       String contentHash) throws IOException {
-        DatasetManifest.Builder m = DatasetManifest.newBuilder().setFormatVersion(1).setTokenizerFingerprint(tok.fingerprint())
+        DatasetManifest.Builder m = DatasetManifest.newBuilder().setFormatVersion(PreparedDataset.FORMAT_VERSION).setTokenizerFingerprint(tok.fingerprint())
                 .setTemplateName(cfg.template()).setCutoffLen(cfg.cutoffLen()).setPacking(cfg.packing()).setSeed(cfg.seed())
                 .setTrainOnInputs(cfg.trainOnInputs()).setValSize(cfg.valSize()).setDedup(cfg.dedup()).setTruncate(cfg.dropLong() ? "drop" : "response")
                 .putStageCounts("read", s.read()).putStageCounts("rejected", s.rejected()).putStageCounts("duplicates", s.duplicates())

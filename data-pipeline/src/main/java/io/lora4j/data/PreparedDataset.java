@@ -23,6 +23,12 @@ import org.apache.spark.sql.SparkSession;
  * comes with spark-sql), so a trainer needs no SparkSession; any Hadoop FileSystem URI works.
  */
 public final class PreparedDataset {
+    /**
+     * The layout {@link PrepareJob} writes. 1: input_ids, labels, length, source. 2: + segments (the lengths of the
+     * examples packed into a row). A packed dataset of format 1 cannot be trained on (its rows lack the boundaries).
+     */
+    public static final int FORMAT_VERSION = 2;
+
     public record Content(DatasetManifest manifest, List<TokenizedExample> train, List<TokenizedExample> val) {}
 
     private PreparedDataset() {}
@@ -30,6 +36,7 @@ public final class PreparedDataset {
     /** The manifest, train and validation examples of a prepared dataset directory. */
     public static Content open(String uri) throws IOException {
         DatasetManifest m = manifest(uri);
+        requireReadable(m, uri);
         List<TokenizedExample> train = rows(HadoopFs.join(uri, "train")), val = rows(HadoopFs.join(uri, "val"));
         if (train.size() != m.getTrainRecords() || val.size() != m.getValRecords()) {
             throw new IOException(uri + ": the manifest lists " + m.getTrainRecords() + " train and " + m.getValRecords() + " validation rows, the shards hold "
@@ -47,6 +54,21 @@ public final class PreparedDataset {
         String m = HadoopFs.join(uri, "manifest.pb");
         if (!HadoopFs.exists(m)) throw new IOException(uri + ": no manifest.pb (is this a dataset written by `lora4j prepare`?)");
         return DatasetManifest.parseFrom(HadoopFs.readAll(m));
+    }
+
+    /**
+     * Fails for a dataset this version cannot train on as it was meant: a newer format, or one packed before rows kept
+     * their examples' boundaries (format 1; unpacked format-1 datasets read as before).
+     */
+    static void requireReadable(DatasetManifest m, String uri) throws IOException {
+        int v = m.getFormatVersion();
+        if (v > FORMAT_VERSION) {
+            throw new IOException(uri + ": dataset format " + v + " is newer than this lora4j reads (" + FORMAT_VERSION + "): use a newer lora4j or run `lora4j prepare` again");
+        }
+        if (v < 2 && m.getPacking()) {
+            throw new IOException(uri + ": a packed dataset of format " + v + " does not record where its packed examples start and end (format "
+                    + FORMAT_VERSION + " does, so they no longer attend to each other): run `lora4j prepare` again");
+        }
     }
 
     /** Fails unless the dataset was tokenized by a tokenizer with this fingerprint. */
@@ -93,7 +115,7 @@ public final class PreparedDataset {
                     out.add(example(g, shard));
                 }
             } catch (RuntimeException e) {
-                throw new IOException(shard + ": not a lora4j dataset shard (expected columns input_ids, labels, length, source): " + e.getMessage(), e);
+                throw new IOException(shard + ": not a lora4j dataset shard (expected columns input_ids, labels, length, source[, segments]): " + e.getMessage(), e);
             }
         }
         return out;
@@ -103,7 +125,13 @@ public final class PreparedDataset {
         int[] ids = ints(g.getGroup("input_ids", 0)), labels = ints(g.getGroup("labels", 0));
         String source = g.getString("source", 0);
         if (g.getInteger("length", 0) != ids.length) throw new IOException(shard + ": row " + source + " has length " + g.getInteger("length", 0) + " but " + ids.length + " ids");
-        return new TokenizedExample(ids, labels, source);
+        int[] segments = g.getType().containsField("segments") ? ints(g.getGroup("segments", 0)) : null; // format 1: none
+        try {
+            TokenizedExample e = new TokenizedExample(ids, labels, source, segments); // checks that the segments add up to the row
+            return e.packed() ? e : new TokenizedExample(ids, labels, source);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(shard + ": " + e.getMessage(), e);
+        }
     }
 
     /** A Parquet LIST of int32: the standard three-level layout Spark writes, or the legacy two-level one. */

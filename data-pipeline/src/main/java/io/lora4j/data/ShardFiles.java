@@ -37,6 +37,7 @@ final class ShardFiles {
               required group labels (LIST) { repeated group list { required int32 element; } }
               required int32 length;
               required binary source (STRING);
+              required group segments (LIST) { repeated group list { required int32 element; } }
             }""");
 
     private ShardFiles() {}
@@ -66,10 +67,10 @@ final class ShardFiles {
         private final CodecFactory codecs;
         private final CompressionCodecFactory.BytesInputCompressor compressor;
         private final ParquetFileWriter file;
-        private final ColumnDescriptor idsCol, labelsCol, lengthCol, sourceCol;
+        private final ColumnDescriptor idsCol, labelsCol, lengthCol, sourceCol, segmentsCol;
         private ColumnChunkPageWriteStore pages;
         private ColumnWriteStore columns;
-        private ColumnWriter ids, labels, length, source;
+        private ColumnWriter ids, labels, length, source, segments;
         private long inGroup;
         long rows;
 
@@ -88,6 +89,7 @@ final class ShardFiles {
             labelsCol = PARQUET_SCHEMA.getColumnDescription(new String[] {"labels", "list", "element"});
             lengthCol = PARQUET_SCHEMA.getColumnDescription(new String[] {"length"});
             sourceCol = PARQUET_SCHEMA.getColumnDescription(new String[] {"source"});
+            segmentsCol = PARQUET_SCHEMA.getColumnDescription(new String[] {"segments", "list", "element"});
             rowGroup();
         }
 
@@ -99,6 +101,7 @@ final class ShardFiles {
             labels = columns.getColumnWriter(labelsCol);
             length = columns.getColumnWriter(lengthCol);
             source = columns.getColumnWriter(sourceCol);
+            segments = columns.getColumnWriter(segmentsCol);
             inGroup = 0;
         }
 
@@ -118,6 +121,7 @@ final class ShardFiles {
             list(labels, labelsCol, e.labels());
             length.write(e.inputIds().length, 0, 0);
             source.write(Binary.fromString(e.where()), 0, 0);
+            list(segments, segmentsCol, e.segmentLengths());
             columns.endRecord();
             rows++;
             if (++inGroup % 1024 == 0 && columns.getBufferedSize() > ROW_GROUP_BYTES) {

@@ -38,5 +38,23 @@ class PackerTest {
         }
         assertEquals(wantIds, ids);
         assertEquals(wantLabels, labels, "each example keeps its own masked prompt");
+        // the rows record their examples' lengths (null: one example), written as {length} for an unpacked row
+        assertArrayEquals(new int[] {5, 4}, out.get(0).segments());
+        assertNull(out.get(1).segments());
+        assertArrayEquals(new int[] {3}, out.get(1).segmentLengths());
+        assertArrayEquals(new int[] {1, 1, 1}, out.get(3).segments());
+    }
+
+    @Test
+    void anExamplesFirstLabelIsNeverATargetInAPackedRow() {
+        // labels with no masked prompt: the second example's first token must not become the first one's last target
+        List<Encoded> in = List.of(example(0, 3, 0), example(1, 4, 0));
+        List<Encoded> out = new ArrayList<>();
+        new Packer(in.iterator(), 10).forEachRemaining(out::add);
+        assertEquals(1, out.size());
+        assertArrayEquals(new int[] {-100, 1, 2, -100, 1001, 1002, 1003}, out.get(0).labels());
+        TokenizedExample row = new TokenizedExample(out.get(0).inputIds(), out.get(0).labels(), out.get(0).where(), out.get(0).segments());
+        assertEquals(2 + 3, row.countedTokens(), "as the two examples alone");
+        assertThrows(IllegalArgumentException.class, () -> new TokenizedExample(new int[3], new int[3], "x", new int[] {1, 1}), "segments must cover the row");
     }
 }

@@ -274,7 +274,69 @@ class PrepareJobTest {
             assertEquals(x.stream().map(TokenizedExample::source).toList(),
                     y.stream().flatMap(r -> Arrays.stream(r.source().split(" \\+ "))).toList(), split + " sources");
             for (TokenizedExample r : y) assertTrue(r.inputIds().length <= cutoff, "row within cutoff_len");
+            // each row records its examples' lengths, in order: the boundaries the model keeps apart
+            Map<String, Integer> lengthOf = x.stream().collect(Collectors.toMap(TokenizedExample::source, q -> q.inputIds().length));
+            for (TokenizedExample r : y) {
+                String[] parts = r.source().split(" \\+ ");
+                int[] want = Arrays.stream(parts).mapToInt(lengthOf::get).toArray();
+                if (parts.length == 1) assertNull(r.segments(), "a row of one example reads as unpacked");
+                else assertArrayEquals(want, r.segments(), r.source());
+                for (int i = 0, at = 0; i < want.length; at += want[i++]) assertEquals(-100, r.labels()[at], "first label of each example");
+            }
+            assertTrue(y.stream().filter(TokenizedExample::packed).count() > 10, split + ": packed rows");
+            // split back into examples: exactly the unpacked dataset's, in order
+            List<TokenizedExample> split2 = y.stream().flatMap(r -> r.examples().stream()).toList();
+            assertEquals(x.size(), split2.size());
+            for (int i = 0; i < x.size(); i++) {
+                assertEquals(x.get(i).source(), split2.get(i).source());
+                assertArrayEquals(x.get(i).inputIds(), split2.get(i).inputIds());
+                assertArrayEquals(x.get(i).labels(), split2.get(i).labels(), x.get(i).source());
+                assertEquals(x.get(i).countedTokens(), split2.get(i).countedTokens());
+            }
+            // Spark reads the same segments column
+            Map<String, TokenizedExample> bySource = y.stream().collect(Collectors.toMap(TokenizedExample::source, q -> q));
+            for (Row row : spark.read().parquet(tmp.resolve("P").resolve(split).toString()).collectAsList()) {
+                TokenizedExample r = bySource.get(row.getString(3));
+                int[] seg = row.getList(4).stream().mapToInt(o -> (Integer) o).toArray();
+                assertArrayEquals(r.packed() ? r.segments() : new int[] {r.inputIds().length}, seg, r.source());
+            }
         }
+        assertEquals(PreparedDataset.FORMAT_VERSION, PreparedDataset.manifest(tmp.resolve("P").toString()).getFormatVersion());
+        // the prepare logic without Spark writes the same packed shards, segments included
+        LocalPrepare.run(config(in.toString(), 0.1, true, cutoff), tokenizer.toString(), tmp.resolve("P-local").toString(), "", System.out);
+        assertSameShards(tmp.resolve("P"), tmp.resolve("P-local"));
+    }
+
+    /**
+     * Datasets of format 1 (no segments column): unpacked ones read as before; packed ones fail with the advice to
+     * prepare again (their rows do not say where the examples start); a newer format fails too.
+     */
+    @Test
+    void olderFormatsReadUnpackedAndRefusePacked() throws Exception {
+        Path old = tmp.resolve("format1");
+        org.apache.spark.sql.types.StructType v1 = new org.apache.spark.sql.types.StructType()
+                .add("input_ids", org.apache.spark.sql.types.DataTypes.createArrayType(org.apache.spark.sql.types.DataTypes.IntegerType, false), false)
+                .add("labels", org.apache.spark.sql.types.DataTypes.createArrayType(org.apache.spark.sql.types.DataTypes.IntegerType, false), false)
+                .add("length", org.apache.spark.sql.types.DataTypes.IntegerType, false).add("source", org.apache.spark.sql.types.DataTypes.StringType, false);
+        spark.createDataFrame(List.of(org.apache.spark.sql.RowFactory.create(List.of(1, 5, 6), List.of(-100, 5, 6), 3, "a.jsonl:1"),
+                org.apache.spark.sql.RowFactory.create(List.of(1, 7), List.of(-100, 7), 2, "a.jsonl:2")), v1).coalesce(1).write()
+                .parquet(old.resolve("train").toString());
+        Files.createDirectories(old.resolve("val"));
+        DatasetManifest.Builder m = DatasetManifest.newBuilder().setFormatVersion(1).setTrainRecords(2).setValRecords(0).setPacking(false);
+        Files.write(old.resolve("manifest.pb"), m.build().toByteArray());
+        var data = PreparedDataset.open(old.toString());
+        assertEquals(2, data.train().size());
+        assertArrayEquals(new int[] {1, 5, 6}, data.train().get(0).inputIds());
+        assertNull(data.train().get(0).segments());
+        assertEquals(2, data.train().get(0).countedTokens());
+
+        Files.write(old.resolve("manifest.pb"), m.setPacking(true).build().toByteArray());
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> PreparedDataset.open(old.toString()));
+        assertTrue(e.getMessage().contains("run `lora4j prepare` again") && e.getMessage().contains("format 1"), e.getMessage());
+
+        Files.write(old.resolve("manifest.pb"), m.setPacking(false).setFormatVersion(PreparedDataset.FORMAT_VERSION + 1).build().toByteArray());
+        e = assertThrows(java.io.IOException.class, () -> PreparedDataset.open(old.toString()));
+        assertTrue(e.getMessage().contains("newer"), e.getMessage());
     }
 
     static List<TokenizedExample> concat(List<TokenizedExample> a, List<TokenizedExample> b) {

@@ -14,7 +14,8 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
  *
  * <p>The loss of a global batch is the mean over all its counted tokens (on all workers), so each micro-batch's
  * gradient is weighted by its share of the global token count. The summed gradient is then identical however the
- * global batch is cut into micro-batches or spread over workers (up to float summation order).
+ * global batch is cut into micro-batches or spread over workers (up to float summation order). Packed rows are kept
+ * apart ({@link MicroBatch#segments}), so a packed micro-batch's gradient is the sum of its examples' gradients alone.
  */
 public final class GradientAccumulator {
     private GradientAccumulator() {}
@@ -50,7 +51,7 @@ public final class GradientAccumulator {
             params.setMode(true, dropoutSeed + firstMicroIndex + (long) i * microStride);
             try (MemoryWorkspace ws = Workspaces.step("lora4j-train")) {
                 // the logits are never held whole: loss and output backward run in row chunks from the final hidden state
-                LlamaModel.Forward fwd = model.hidden(mb.tokens(), true, recompute);
+                LlamaModel.Forward fwd = model.hidden(mb.tokens(), mb.segments(), true, recompute);
                 CausalLmLoss.HiddenResult res = LlamaBackward.lossAndBackward(model, fwd, mb.tokens(), mb.labels(), 1.0 / globalTokens, params.sink());
                 lossSum += res.loss() * res.count();
                 tokens += res.count();
@@ -68,7 +69,7 @@ public final class GradientAccumulator {
             real += mb.realTokens();
             if (mb.countedTokens() == 0) continue;
             try (MemoryWorkspace ws = Workspaces.step("lora4j-eval")) {
-                LlamaModel.Forward fwd = params.model().hidden(mb.tokens(), false, false);
+                LlamaModel.Forward fwd = params.model().hidden(mb.tokens(), mb.segments(), false, false);
                 CausalLmLoss.HiddenResult res = CausalLmLoss.fromHidden(params.model().outputLinear(), fwd.xnFinal(), mb.labels(), false, 0, null);
                 lossSum += res.loss() * res.count();
                 tokens += res.count();

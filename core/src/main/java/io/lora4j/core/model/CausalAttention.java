@@ -15,7 +15,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * matmul per step serves them all and keys/values are never repeated: q (B, Hkv, g·T, hd) · kᵀ (B, Hkv, hd, T).
  */
 public final class CausalAttention {
-    private static final float MASKED = -1e30f;
+    static final float MASKED = -1e30f;
 
     private CausalAttention() {}
 
@@ -70,6 +70,15 @@ public final class CausalAttention {
      * rounds q, k, v and the probabilities to fp16 the way llama.cpp's default f16 KV cache does (for parity checks).
      */
     public static INDArray forward(LlamaConfig c, int B, int T, INDArray q, INDArray k, INDArray v, Rope rope, boolean f16Cache, Cache[] cacheOut) {
+        return forward(c, B, T, q, k, v, rope, null, f16Cache, cacheOut);
+    }
+
+    /**
+     * As above with an additive {@code mask} (B, 1, T, T) of each sequence's own (packed sequences: block-diagonal,
+     * {@link Segments#mask}); null: the shared causal mask. The backward needs no mask: masked probabilities are 0.
+     */
+    public static INDArray forward(LlamaConfig c, int B, int T, INDArray q, INDArray k, INDArray v, Rope rope, INDArray mask, boolean f16Cache,
+                                   Cache[] cacheOut) {
         int H = c.nHeads(), Hkv = c.nKvHeads(), hd = c.headDim(), g = c.groupSize();
         INDArray qh = rope.forward(q.reshape('c', B, T, H, hd)).permute(0, 2, 1, 3).dup('c').reshape('c', B, Hkv, g * T, hd);
         INDArray kh = rope.forward(k.reshape('c', B, T, Hkv, hd)).permute(0, 2, 1, 3).dup('c');
@@ -83,7 +92,8 @@ public final class CausalAttention {
         INDArray scores = Nd4j.createUninitialized(q.dataType(), B, Hkv, (long) g * T, T);
         Nd4j.matmul(qh, kh, scores, false, true, false);
         scores.muli(1.0 / Math.sqrt(hd));
-        scores.reshape('c', (long) B * Hkv * g, T, T).addi(cachedMask(T, c.slidingWindow(), q.dataType())); // a view: adds in place
+        if (mask == null) scores.reshape('c', (long) B * Hkv * g, T, T).addi(cachedMask(T, c.slidingWindow(), q.dataType())); // a view: adds in place
+        else scores.reshape('c', B, (long) Hkv * g, T, T).addi(mask);
         INDArray p = Nd4j.createUninitialized(q.dataType(), scores.shape());
         Nd4j.exec(new SoftMax(scores, p, 3));
         if (f16Cache) p = roundToHalf(p); // …and the probabilities to f16 for the product with the f16 V cache

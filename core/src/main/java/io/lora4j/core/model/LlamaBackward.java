@@ -59,7 +59,7 @@ public final class LlamaBackward {
         for (int l = c.nLayers() - 1; l >= 0; l--) {
             LlamaModel.LayerCache cache = fwd.layers().get(l);
             try (MemoryWorkspace inner = Workspaces.layer()) {
-                LlamaModel.LayerCache k = cache.isInputOnly() ? model.recompute(l, B, T, cache.x(), fwd.rope()) : cache;
+                LlamaModel.LayerCache k = cache.isInputOnly() ? model.recompute(l, B, T, cache.x(), fwd.rope(), fwd.mask()) : cache;
                 dh = Workspaces.keep(blockBackward(model, l, B, T, k, fwd.rope(), dh, sink), outer);
             }
         }

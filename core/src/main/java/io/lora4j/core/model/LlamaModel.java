@@ -108,18 +108,19 @@ public final class LlamaModel {
     }
 
     /** Re-runs block {@code l}'s forward from its saved input, keeping every activation (for the backward pass). */
-    LayerCache recompute(int l, int B, int T, INDArray x, Rope rope) {
+    LayerCache recompute(int l, int B, int T, INDArray x, Rope rope, INDArray mask) {
         List<LayerCache> one = new ArrayList<>(1);
-        block(l, B, T, x, rope, one);
+        block(l, B, T, x, rope, mask, one);
         return one.get(0);
     }
 
     /**
      * The result of a forward pass. {@code logits} is null for {@link #hidden}; the caches ({@code layers},
      * {@code xFinal}, {@code rstdFinal}) are present only when requested; {@code xnFinal} (N, d), the input of the
-     * output projection, always is.
+     * output projection, always is. {@code mask} is the attention mask of a packed batch (null: plain causal).
      */
-    public record Forward(int batch, int seqLen, INDArray logits, List<LayerCache> layers, INDArray xFinal, INDArray rstdFinal, INDArray xnFinal, Rope rope) {}
+    public record Forward(int batch, int seqLen, INDArray logits, List<LayerCache> layers, INDArray xFinal, INDArray rstdFinal, INDArray xnFinal, Rope rope,
+                          INDArray mask) {}
 
     /** Logits (B·T, V) for a batch of equal-length sequences, each evaluated from position 0. */
     public INDArray logits(int[][] tokens) {
@@ -135,7 +136,15 @@ public final class LlamaModel {
      * activations just before it needs them: same gradients, activation memory of one block instead of all.
      */
     public Forward forward(int[][] tokens, boolean keepCaches, boolean recompute) {
-        return run(tokens, keepCaches, recompute, true);
+        return run(tokens, null, keepCaches, recompute, true);
+    }
+
+    /**
+     * A batch whose rows may hold several packed examples ({@code segments}, null: one sequence per row): each
+     * example attends only to itself and its positions start at 0, so its logits are those it has alone.
+     */
+    public Forward forward(int[][] tokens, Segments segments, boolean keepCaches, boolean recompute) {
+        return run(tokens, segments, keepCaches, recompute, true);
     }
 
     /**
@@ -143,7 +152,12 @@ public final class LlamaModel {
      * computed in row chunks from {@code xnFinal} ({@link CausalLmLoss#fromHidden}, {@link LlamaBackward#lossAndBackward}).
      */
     public Forward hidden(int[][] tokens, boolean keepCaches, boolean recompute) {
-        return run(tokens, keepCaches, recompute, false);
+        return run(tokens, null, keepCaches, recompute, false);
+    }
+
+    /** {@link #hidden} of a batch of packed rows (see {@link #forward(int[][], Segments, boolean, boolean)}). */
+    public Forward hidden(int[][] tokens, Segments segments, boolean keepCaches, boolean recompute) {
+        return run(tokens, segments, keepCaches, recompute, false);
     }
 
     /**
@@ -152,7 +166,7 @@ public final class LlamaModel {
      * everything in its {@link LayerCache}, or only its input under {@code recompute} — and its output are copied out to
      * the enclosing scope (the micro-batch's workspace, or plain memory).
      */
-    private Forward run(int[][] tokens, boolean keepCaches, boolean recompute, boolean withLogits) {
+    private Forward run(int[][] tokens, Segments segments, boolean keepCaches, boolean recompute, boolean withLogits) {
         int B = tokens.length, T = tokens[0].length;
         int[] flat = new int[B * T];
         for (int b = 0; b < B; b++) {
@@ -164,7 +178,10 @@ public final class LlamaModel {
                 throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + config.vocabSize() + ")");
             }
         }
-        Rope rope = Rope.forPositions(0, T, config);
+        // unpacked: one RoPE table and the cached causal mask; packed: per-row positions and a block-diagonal mask
+        if (segments != null) segments.check(B, T);
+        Rope rope = segments == null ? Rope.forPositions(0, T, config) : Rope.forPositionIds(segments.positions(T), config);
+        INDArray mask = segments == null ? null : segments.mask(T, config.slidingWindow(), computeType());
         INDArray h = embed(flat);
         List<LayerCache> caches = keepCaches ? new ArrayList<>(config.nLayers()) : null;
         MemoryWorkspace outer = Nd4j.getMemoryManager().getCurrentWorkspace();
@@ -172,7 +189,7 @@ public final class LlamaModel {
             if (keepCaches && recompute) caches.add(LayerCache.inputOnly(h));
             try (MemoryWorkspace ignored = Workspaces.layer()) {
                 List<LayerCache> one = keepCaches && !recompute ? new ArrayList<>(1) : null;
-                INDArray out = block(l, B, T, h, rope, one);
+                INDArray out = block(l, B, T, h, rope, mask, one);
                 if (one != null) caches.add(one.get(0).keptIn(outer));
                 h = Workspaces.keep(out, outer);
             }
@@ -180,7 +197,7 @@ public final class LlamaModel {
         INDArray rstd = RmsNorm.rstd(h, config.rmsNormEps());
         INDArray xn = RmsNorm.forward(h, rstd, weights.outputNorm());
         INDArray logits = withLogits ? output.forward(xn) : null;
-        return keepCaches ? new Forward(B, T, logits, caches, h, rstd, xn, rope) : new Forward(B, T, logits, null, null, null, xn, rope);
+        return keepCaches ? new Forward(B, T, logits, caches, h, rstd, xn, rope, mask) : new Forward(B, T, logits, null, null, null, xn, rope, mask);
     }
 
     /** The type activations are computed in: fp32, or fp64 when the weights are fp64 (gradient checks). */
@@ -203,7 +220,7 @@ public final class LlamaModel {
         return b == null ? y : y.addiRowVector(b.dataType() == y.dataType() ? b : b.castTo(y.dataType()));
     }
 
-    private INDArray block(int l, int B, int T, INDArray x, Rope rope, List<LayerCache> caches) {
+    private INDArray block(int l, int B, int T, INDArray x, Rope rope, INDArray mask, List<LayerCache> caches) {
         LlamaWeights.Layer w = weights.layers().get(l);
         float eps = config.rmsNormEps();
 
@@ -213,7 +230,7 @@ public final class LlamaModel {
         INDArray k = project(l, Projection.K, xnAttn);
         INDArray v = project(l, Projection.V, xnAttn);
         CausalAttention.Cache[] attnCache = caches != null ? new CausalAttention.Cache[1] : null;
-        INDArray attnOut = CausalAttention.forward(config, B, T, q, k, v, rope, emulateF16KvCache, attnCache);
+        INDArray attnOut = CausalAttention.forward(config, B, T, q, k, v, rope, mask, emulateF16KvCache, attnCache);
         INDArray xMid = project(l, Projection.O, attnOut).addi(x);
 
         INDArray rstdFfn = RmsNorm.rstd(xMid, eps);
