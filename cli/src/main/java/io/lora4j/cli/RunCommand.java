@@ -80,10 +80,13 @@ final class RunCommand implements Callable<Integer> {
             System.out.println("== export → " + HadoopFs.join(runUri, "export"));
             List<QuantPreset> types = cfg.export().types().stream().map(QuantPreset::parse).toList();
             List<int[]> eval = new ArrayList<>(), evalLabels = new ArrayList<>();
-            for (var e : PreparedDataset.open(dataset).val()) {
+            for (var row : PreparedDataset.open(dataset).val()) {
                 if (eval.size() == 16) break;
-                eval.add(e.inputIds());
-                evalLabels.add(e.labels());
+                for (var e : row.examples()) { // a packed row scored example by example, as each was trained
+                    if (eval.size() == 16) break;
+                    eval.add(e.inputIds());
+                    evalLabels.add(e.labels());
+                }
             }
             var adapter = AdapterLoader.load(adapterDir, base.config(), 1f);
             var options = new Exporter.Options(types, cfg.export().adapterGguf(), cfg.export().hf(), true, eval, evalLabels, Runtime.getRuntime().availableProcessors(),
