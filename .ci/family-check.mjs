@@ -1,10 +1,12 @@
 // Greedy decoding in a real llama.cpp (node-llama-cpp's prebuilt CPU binaries), for FamiliesLlamaCppSharedDataTest:
 //   node .ci/family-check.mjs REQUEST_JSON REPORT_JSON
-// REQUEST: {"n": 16, "prompt": [ids], "runs": [{"name", "model", "lora"?: adapter GGUF, "reference"?: [ids]}]}.
-// For each run: load the model (and the LoRA), feed the prompt as token ids (no template, no BOS added), then take the
-// argmax n times, never stopping at an end-of-generation token, so every run yields exactly n ids. At each step the two
-// best raw logits are reported, and with a reference path also the logit of the reference's token at that step, so a
-// divergence can be explained in logits. The KV cache is F32 and flash attention off, as lora4j computes in float32.
+// REQUEST: {"n": 16, "prompt": [ids], "runs": [{"name", "model", "lora"?: adapter GGUF, "forced"?: [ids],
+//           "watch"?: [[ids at step 0], [ids at step 1], ...]}]}
+// For each run: load the model (and the LoRA), feed the prompt as token ids (no template, no BOS added), then take n
+// steps; each step's token is the argmax (greedy; never stopping at an end-of-generation token, so every run yields n
+// ids), or with "forced" the given token, to read the logits along another run's path. Reported per step: the argmax
+// and the raw logits of the two best tokens and of the step's watched tokens, so lora4j can compare logits, not only
+// ids. The KV cache is F32 and flash attention off, as lora4j computes in float32.
 import {getLlama} from "node-llama-cpp";
 import fs from "node:fs";
 
@@ -12,12 +14,11 @@ const [requestPath, reportPath] = process.argv.slice(2);
 const request = JSON.parse(fs.readFileSync(requestPath, "utf8"));
 const llama = await getLlama({gpu: false, build: "never", logLevel: "error", maxThreads: 1});
 
-function next(reference) {
-    const tokens = reference === undefined ? [] : [reference];
-    return {generateNext: {logits: {filter: {tokens, includeTop: 2}}}};
+function next(watch) {
+    return {generateNext: {logits: {filter: {tokens: watch || [], includeTop: 2}}}};
 }
 
-async function greedy(run) {
+async function decode(run) {
     const model = await llama.loadModel({modelPath: run.model});
     const context = await model.createContext({
         contextSize: request.prompt.length + request.n + 8,
@@ -28,21 +29,18 @@ async function greedy(run) {
         ...(run.lora ? {lora: run.lora} : {}),
     });
     const seq = context.getSequence();
-    const ref = run.reference || [];
-    const out = {ids: [], top: [], second: [], margins: [], referenceLogits: []};
-    let input = request.prompt.map((t, i) => (i === request.prompt.length - 1 ? [t, next(ref[0])] : t));
+    const watch = run.watch || [];
+    const out = {ids: [], argmax: [], logits: []};
+    let input = request.prompt.map((t, i) => (i === request.prompt.length - 1 ? [t, next(watch[0])] : t));
     for (let step = 0; step < request.n; step++) {
         const results = await seq.controlledEvaluate(input);
-        const logits = results[results.length - 1].next.logits;
-        // the Map is sorted by logit, best first; a tie keeps llama.cpp's order
-        const best = [...logits.entries()].slice(0, 2);
-        const [token, logit] = best[0];
+        const logits = results[results.length - 1].next.logits; // a Map sorted by logit, best first
+        const best = logits.keys().next().value;
+        const token = run.forced ? run.forced[step] : best;
+        out.argmax.push(best);
         out.ids.push(token);
-        out.top.push(logit);
-        out.second.push(best[1][1]);
-        out.margins.push(logit - best[1][1]);
-        if (step < ref.length) out.referenceLogits.push(logits.get(ref[step]));
-        input = [[token, next(ref[step + 1])]];
+        out.logits.push([...logits.entries()]);
+        input = [[token, next(watch[step + 1])]];
     }
     await context.dispose();
     await model.dispose();
@@ -51,7 +49,7 @@ async function greedy(run) {
 
 const report = {runs: {}};
 for (const run of request.runs) {
-    report.runs[run.name] = await greedy(run);
-    console.log(`${run.name}: ${JSON.stringify(report.runs[run.name].ids)}`);
+    report.runs[run.name] = await decode(run);
+    console.log(`${run.name}: ${JSON.stringify(report.runs[run.name].argmax)}`);
 }
 fs.writeFileSync(reportPath, JSON.stringify(report));

@@ -7,11 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lora4j.core.gguf.GgufFile;
+import io.lora4j.core.gguf.GgufTensorInfo;
 import io.lora4j.core.model.BaseModel;
-import io.lora4j.core.model.Generator;
+import io.lora4j.core.model.KvCacheSession;
 import io.lora4j.core.model.LlamaModel;
 import io.lora4j.core.model.ModelLoader;
-import io.lora4j.core.model.Sampler;
 import io.lora4j.core.model.TokenLines;
 import io.lora4j.core.testing.SharedData;
 import io.lora4j.export.quant.QuantPreset;
@@ -21,7 +22,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,20 +88,75 @@ class FamiliesLlamaCppSharedDataTest {
         return JSON.readTree(out.toFile());
     }
 
-    static Generator.Output lora4j(Path gguf, int[] prompt) throws Exception {
+    /** lora4j's decode: the ids fed after the prompt and the full logits at each step. */
+    record Mine(int[] ids, float[][] logits) {
+        float margin(int s) {
+            float best = Float.NEGATIVE_INFINITY, second = Float.NEGATIVE_INFINITY;
+            for (float l : logits[s]) {
+                if (l > best) {
+                    second = best;
+                    best = l;
+                } else if (l > second) {
+                    second = l;
+                }
+            }
+            return best - second;
+        }
+    }
+
+    /** llama.cpp's decode: the ids fed, each step's argmax, and the logits it reported (the two best first). */
+    record Theirs(int[] ids, int[] argmax, List<Map<Integer, Float>> logits) {
+        float margin(int s) {
+            var it = logits.get(s).values().iterator();
+            return it.next() - it.next();
+        }
+
+        float logit(int s, int token) {
+            Float l = logits.get(s).get(token);
+            if (l == null) throw new IllegalStateException("llama.cpp did not report token " + token + " at step " + s);
+            return l;
+        }
+
+        static Theirs of(JsonNode r) {
+            List<Map<Integer, Float>> logits = new ArrayList<>();
+            for (JsonNode step : r.path("logits")) {
+                Map<Integer, Float> m = new LinkedHashMap<>();
+                for (JsonNode e : step) m.put(e.get(0).asInt(), (float) e.get(1).asDouble());
+                logits.add(m);
+            }
+            return new Theirs(ints(r.path("ids")), ints(r.path("argmax")), logits);
+        }
+    }
+
+    /** Greedy decode of N tokens (no stop at EOS, as llama.cpp's side), or the logits along {@code forced}. */
+    static Mine lora4j(LlamaModel model, int[] prompt, int[] forced) {
+        KvCacheSession session = new KvCacheSession(model, prompt.length + N);
+        float[] logits = null;
+        for (int t : prompt) logits = session.next(t);
+        int[] ids = new int[N];
+        float[][] all = new float[N][];
+        for (int s = 0; s < N; s++) {
+            all[s] = logits;
+            ids[s] = forced != null ? forced[s] : argmax(logits);
+            if (s + 1 < N) logits = session.next(ids[s]);
+        }
+        return new Mine(ids, all);
+    }
+
+    static LlamaModel load(Path gguf) throws Exception {
         BaseModel m = ModelLoader.load(gguf);
-        return Generator.generateWithMargins(new LlamaModel(m.config(), m.weights()), prompt, N, Sampler.greedy(), -1);
+        return new LlamaModel(m.config(), m.weights());
+    }
+
+    static int argmax(float[] l) {
+        int best = 0;
+        for (int i = 1; i < l.length; i++) if (l[i] > l[best]) best = i;
+        return best;
     }
 
     static int[] ints(JsonNode a) {
         int[] r = new int[a.size()];
         for (int i = 0; i < r.length; i++) r[i] = a.get(i).asInt();
-        return r;
-    }
-
-    static float[] floats(JsonNode a) {
-        float[] r = new float[a.size()];
-        for (int i = 0; i < r.length; i++) r[i] = (float) a.get(i).asDouble();
         return r;
     }
 
@@ -107,27 +167,83 @@ class FamiliesLlamaCppSharedDataTest {
         return i;
     }
 
-    /** Steps before the first near-tie in either run: up to there a float32 greedy path is determined. */
-    static int decided(float[] a, float[] b) {
-        int i = 0;
-        while (i < a.length && i < b.length && a[i] >= TIE && b[i] >= TIE) i++;
-        return i;
+    /** Max |llama.cpp − lora4j| over the logits llama.cpp reported in the first {@code steps} steps (same prefix in both). */
+    static double logitDiff(Theirs t, Mine m, int steps) {
+        double d = 0;
+        for (int s = 0; s < steps; s++) {
+            for (var e : t.logits().get(s).entrySet()) d = Math.max(d, Math.abs(e.getValue() - m.logits()[s][e.getKey()]));
+        }
+        return d;
     }
 
-    static float min(float[] a) {
-        float m = Float.POSITIVE_INFINITY;
-        for (float x : a) m = Math.min(m, x);
-        return m;
+    /** The first step where lora4j's top-1 margin is below {@code margin} (N if none). */
+    static int firstTie(Mine m, double margin) {
+        int s = 0;
+        while (s < N && m.margin(s) >= margin) s++;
+        return s;
     }
 
-    static ObjectNode run(ArrayNode runs, String name, Path model, Path lora, int[] reference) {
+    static ArrayNode array(ArrayNode a, int... ids) {
+        for (int t : ids) a.add(t);
+        return a;
+    }
+
+    static void run(ArrayNode runs, String name, Path model, Path lora, int[] forced, int[]... watch) {
         ObjectNode r = runs.addObject().put("name", name).put("model", model.toString());
         if (lora != null) r.put("lora", lora.toString());
-        if (reference != null) {
-            ArrayNode a = r.putArray("reference");
-            for (int t : reference) a.add(t);
+        if (forced != null) array(r.putArray("forced"), forced);
+        ArrayNode w = r.putArray("watch");
+        for (int s = 0; s < N; s++) {
+            ArrayNode step = w.addArray();
+            for (int[] ids : watch) step.add(ids[s]);
         }
-        return r;
+    }
+
+    /**
+     * llama.cpp and lora4j on the same file and the same prefix: their logits (the two best of llama.cpp's and the one
+     * lora4j chose) must agree within {@code bound}, and so their greedy paths must agree at least up to the first step
+     * where lora4j's margin is below 2·bound (only there can two logits each off by ≤ bound swap). Returns the table cells.
+     */
+    static String sameFile(List<String> failures, String what, Theirs theirs, Mine mine, double bound) {
+        int k = agree(theirs.ids(), mine.ids()), steps = Math.min(k + 1, N), tie = firstTie(mine, 2 * bound);
+        double d = logitDiff(theirs, mine, steps);
+        String cells = String.format("%d/%d | %.1e (bound %.2g) | %d", k, N, d, bound, tie);
+        if (k < N) {
+            int a = mine.ids()[k], b = theirs.ids()[k];
+            cells += String.format(" | step %d: lora4j %d by %.4f, llama.cpp %d by %.4f", k, a, mine.logits()[k][a] - mine.logits()[k][b], b,
+                    theirs.logit(k, b) - theirs.logit(k, a));
+        } else {
+            cells += " | ";
+        }
+        if (d > bound) failures.add(what + ": llama.cpp and lora4j logits differ by " + d + " > " + bound + " on the same prefix | " + cells);
+        if (k < tie) failures.add(what + ": greedy paths part at step " + k + " although lora4j's margins are ≥ " + 2 * bound + " until step " + tie + " | " + cells);
+        return cells;
+    }
+
+    /**
+     * How far llama.cpp's logits may be from lora4j's on the same file. F32: both compute in float32 (measured ≤ 5e-6).
+     * Quantized: lora4j multiplies the dequantized weights with float32 activations, while llama.cpp's CPU kernels first
+     * round the activations to 8 bits (q8_0 blocks of 32 for Q8_0/Q5_x weights, q8_K for K-quants); measured on these
+     * families 0.056–0.096 (Q8_0) and 0.056–0.12 (Q4_K_M) on logits of about ±14.
+     */
+    static double sameFileBound(QuantPreset t) {
+        return t == QuantPreset.F32 ? 1e-3 : 0.15;
+    }
+
+    /** Loose ceilings on llama.cpp's quantized-vs-F32 logit error along the F32 path (measured ≤ 0.28 and ≤ 1.3): a broken quantizer is far above. */
+    static double quantBound(QuantPreset t) {
+        return t == QuantPreset.Q8_0 ? 0.6 : 2.6;
+    }
+
+    /** The tensor types in a GGUF with their counts, e.g. "Q5_0×10 Q8_0×2 F32×5". */
+    static String types(Path gguf) throws Exception {
+        try (GgufFile f = GgufFile.open(gguf)) {
+            Map<String, Integer> n = new java.util.TreeMap<>();
+            for (GgufTensorInfo t : f.tensors()) n.merge(t.type().name(), 1, Integer::sum);
+            StringBuilder b = new StringBuilder();
+            n.forEach((k, v) -> b.append(b.length() == 0 ? "" : " ").append(k).append('×').append(v));
+            return b.toString();
+        }
     }
 
     @ParameterizedTest
@@ -149,37 +265,74 @@ class FamiliesLlamaCppSharedDataTest {
         Path adapterGguf = out.resolve("adapter.gguf");
         assertTrue(Files.exists(adapterGguf), log.toString());
 
-        Generator.Output[] mine = new Generator.Output[types.size()];
-        for (int i = 0; i < types.size(); i++) mine[i] = lora4j(out.resolve("model." + types.get(i).name() + ".gguf"), prompt);
-        int[] f32 = mine[0].ids();
+        // lora4j: greedy on every file (dequantized), and the quantized files' logits along the F32 path
+        Map<QuantPreset, Mine> mine = new LinkedHashMap<>();
+        Map<QuantPreset, Mine> mineOnF32Path = new LinkedHashMap<>();
+        for (QuantPreset t : types) {
+            LlamaModel m = load(out.resolve("model." + t.name() + ".gguf"));
+            mine.put(t, lora4j(m, prompt, null));
+            if (t != QuantPreset.F32) mineOnF32Path.put(t, lora4j(m, prompt, mine.get(QuantPreset.F32).ids()));
+        }
+        Mine f32 = mine.get(QuantPreset.F32);
 
         ObjectNode request = JSON.createObjectNode().put("n", N);
-        ArrayNode p = request.putArray("prompt");
-        for (int t : prompt) p.add(t);
+        array(request.putArray("prompt"), prompt);
         ArrayNode runs = request.putArray("runs");
-        for (QuantPreset t : types) run(runs, t.name(), out.resolve("model." + t.name() + ".gguf"), null, f32);
-        run(runs, "base+adapter", baseGguf, adapterGguf, f32);
+        for (QuantPreset t : types) {
+            Path file = out.resolve("model." + t.name() + ".gguf");
+            run(runs, t.name(), file, null, null, mine.get(t).ids(), f32.ids());
+            if (t != QuantPreset.F32) run(runs, t.name() + "@F32", file, null, f32.ids(), f32.ids());
+        }
+        run(runs, "base+adapter", baseGguf, adapterGguf, null, f32.ids());
         run(runs, "base", baseGguf, null, null);
         JsonNode report = llamaCpp(node, script, request, tmp).path("runs");
+        Map<String, Theirs> theirs = new LinkedHashMap<>();
+        List<String> failures = new ArrayList<>();
+        StringBuilder flips = new StringBuilder();
+        report.fields().forEachRemaining(e -> theirs.put(e.getKey(), Theirs.of(e.getValue())));
 
-        StringBuilder table = new StringBuilder(String.format("%s, prompt %d ids, %d greedy tokens; lora4j F32 %s%n", name, prompt.length, N, java.util.Arrays.toString(f32)));
-        table.append("| file | llama.cpp = lora4j on the same file | min margin lora4j / llama.cpp | llama.cpp = lora4j F32 | at the first difference: F32 margin, this file's preference over F32's token |\n");
-        for (int i = 0; i < types.size(); i++) {
-            JsonNode r = report.path(types.get(i).name());
-            int[] theirs = ints(r.path("ids"));
-            float[] margins = floats(r.path("margins"));
-            assertEquals(N, theirs.length, types.get(i) + " generates in llama.cpp");
-            int same = agree(theirs, mine[i].ids()), vsF32 = agree(theirs, f32);
-            String why = "";
-            if (vsF32 < N) {
-                float gap = (float) (r.path("top").get(vsF32).asDouble() - r.path("referenceLogits").get(vsF32).asDouble());
-                why = String.format("step %d: %.4f, %.4f", vsF32, mine[0].margins()[vsF32], gap);
+        StringBuilder table = new StringBuilder(String.format("%s: prompt %d ids, %d greedy tokens; lora4j on F32 %s%n", name, prompt.length, N, Arrays.toString(f32.ids())));
+        table.append("| llama.cpp on | = lora4j on the same file (common prefix) | max |Δ logit| there | lora4j margin ≥ 2·bound until step | first difference |"
+                + " = lora4j F32 (common prefix) | there: F32 margin, file's preference for its token | top-1 = F32's along the F32 path | max |Δ logit| vs F32 there |\n");
+        table.append("|---|---|---|---|---|---|---|---|---|\n");
+        for (QuantPreset t : types) {
+            Theirs r = theirs.get(t.name());
+            assertEquals(N, r.ids().length, t + " generates in llama.cpp");
+            String cells = sameFile(failures, name + " " + t, r, mine.get(t), sameFileBound(t));
+            int j = agree(r.ids(), f32.ids());
+            String vsF32 = j == N ? "" : String.format("step %d: %.4f, %.4f", j, f32.margin(j), r.logit(j, r.ids()[j]) - r.logit(j, f32.ids()[j]));
+            String path = "", err = "";
+            if (t != QuantPreset.F32) {
+                Theirs forced = theirs.get(t.name() + "@F32");
+                int top1 = 0;
+                for (int s = 0; s < N; s++) if (forced.argmax()[s] == f32.ids()[s]) top1++;
+                double e = logitDiff(forced, f32, N), own = reportedDiff(forced, mineOnF32Path.get(t), f32);
+                path = top1 + "/" + N;
+                err = String.format("llama.cpp %.3f, lora4j %.3f", e, own);
+                if (e > quantBound(t)) failures.add(name + " " + t + ": llama.cpp's logits on the F32 path are " + e + " from F32's (> " + quantBound(t) + ")");
+                for (int s = 0; s < N; s++) {
+                    int a = f32.ids()[s], b = forced.argmax()[s];
+                    if (a != b) flips.append(String.format("  %s step %d: F32 picks %d by %.4f over %d; llama.cpp %s picks %d by %.4f%n", t, s, a,
+                            f32.logits()[s][a] - f32.logits()[s][b], b, t, b, forced.logit(s, b) - forced.logit(s, a)));
+                }
             }
-            table.append(String.format("| %s | %d/%d | %.4f / %.4f | %d/%d | %s |%n", types.get(i), same, N, min(mine[i].margins()), min(margins), vsF32, N, why));
+            table.append(String.format("| %s | %s | %d/%d | %s | %s | %s |%n", t, cells, j, N, vsF32, path, err));
         }
-        int[] lora = ints(report.path("base+adapter").path("ids")), merged = ints(report.path("F32").path("ids")), base = ints(report.path("base").path("ids"));
-        table.append(String.format("| base model-f32.gguf + adapter.gguf | — | %.4f | %d/%d | |%n", min(floats(report.path("base+adapter").path("margins"))), agree(lora, f32), N));
-        table.append(String.format("| base model-f32.gguf alone | — | — | %d/%d | |%n", agree(base, f32), N));
+        Theirs lora = theirs.get("base+adapter"), merged = theirs.get("F32"), base = theirs.get("base");
+        String cells = sameFile(failures, name + " model-f32.gguf + adapter.gguf", lora, f32, sameFileBound(QuantPreset.F32));
+        table.append(String.format("| base model-f32.gguf + adapter.gguf (vs lora4j F32) | %s | = llama.cpp merged F32: %d/%d | | | |%n", cells, agree(lora.ids(), merged.ids()), N));
+        table.append(String.format("| base model-f32.gguf alone | | | | | %d/%d | | | |%n", agree(base.ids(), f32.ids()), N));
+        for (QuantPreset t : types) table.append(String.format("%s tensors: %s%n", t, types(out.resolve("model." + t.name() + ".gguf"))));
+        if (flips.length() > 0) table.append("top-1 flips along the F32 path:\n").append(flips);
         System.out.print(table);
+        assertTrue(failures.isEmpty(), String.join("\n", failures));
+        assertTrue(agree(base.ids(), lora.ids()) < N, "the adapter changes llama.cpp's greedy output: " + Arrays.toString(base.ids()));
+    }
+
+    /** Max |a − b| over the tokens llama.cpp reported at each step, for two lora4j decodes along the same path. */
+    static double reportedDiff(Theirs tokens, Mine a, Mine b) {
+        double d = 0;
+        for (int s = 0; s < N; s++) for (int v : tokens.logits().get(s).keySet()) d = Math.max(d, Math.abs(a.logits()[s][v] - b.logits()[s][v]));
+        return d;
     }
 }
