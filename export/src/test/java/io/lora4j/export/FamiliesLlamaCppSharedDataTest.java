@@ -10,28 +10,40 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lora4j.core.gguf.GgufFile;
 import io.lora4j.core.gguf.GgufTensorInfo;
 import io.lora4j.core.model.BaseModel;
+import io.lora4j.core.model.GgufCheckpoint;
+import io.lora4j.core.model.LlamaConfig;
+import io.lora4j.core.model.LlamaWeights;
+import io.lora4j.core.model.Projection;
 import io.lora4j.core.model.KvCacheSession;
 import io.lora4j.core.model.LlamaModel;
 import io.lora4j.core.model.ModelLoader;
 import io.lora4j.core.model.TokenLines;
+import io.lora4j.core.model.WeightSource;
 import io.lora4j.core.testing.SharedData;
+import io.lora4j.core.tokenizer.Tokenizers;
 import io.lora4j.export.quant.QuantPreset;
 import io.lora4j.lora.AdapterLoader;
 import io.lora4j.lora.LoraAdapter;
+import io.lora4j.lora.LoraConfig;
+import io.lora4j.lora.LoraModule;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Llama-3.x, Qwen2 and Mistral exports in a real llama.cpp (node-llama-cpp, {@code .ci/family-check.mjs}): the
@@ -221,18 +233,18 @@ class FamiliesLlamaCppSharedDataTest {
     }
 
     /**
-     * How far llama.cpp's logits may be from lora4j's on the same file. F32: both compute in float32 (measured ≤ 5e-6).
+     * How far llama.cpp's logits may be from lora4j's on the same file. F32: both compute in float32 (measured ≤ 1e-5).
      * Quantized: lora4j multiplies the dequantized weights with float32 activations, while llama.cpp's CPU kernels first
-     * round the activations to 8 bits (q8_0 blocks of 32 for Q8_0/Q5_x weights, q8_K for K-quants); measured on these
-     * families 0.056–0.096 (Q8_0) and 0.056–0.12 (Q4_K_M) on logits of about ±14.
+     * round the activations to 8 bits (q8_0, one scale per 32 values, for Q8_0/Q5_0 weights; q8_K, one per 256, for
+     * K-quants: coarser). Measured on logits of std ≈ 2: Q8_0 0.072–0.096, Q4_K_M of Q5_0 0.056–0.12, of Q4_K/Q6_K 0.14.
      */
     static double sameFileBound(QuantPreset t) {
-        return t == QuantPreset.F32 ? 1e-3 : 0.15;
+        return t == QuantPreset.F32 ? 1e-3 : t == QuantPreset.Q8_0 ? 0.15 : 0.25;
     }
 
-    /** Loose ceilings on llama.cpp's quantized-vs-F32 logit error along the F32 path (measured ≤ 0.28 and ≤ 1.3): a broken quantizer is far above. */
+    /** Loose ceilings on llama.cpp's quantized-vs-F32 logit error along the F32 path (measured ≤ 0.28 and ≤ 1.8): a broken quantizer is far above. */
     static double quantBound(QuantPreset t) {
-        return t == QuantPreset.Q8_0 ? 0.6 : 2.6;
+        return t == QuantPreset.Q8_0 ? 0.6 : 3.5;
     }
 
     /** The tensor types in a GGUF with their counts, e.g. "Q5_0×10 Q8_0×2 F32×5". */
@@ -252,16 +264,80 @@ class FamiliesLlamaCppSharedDataTest {
         Path node = node(), script = script();
         Path dir = SharedData.file("families/" + name);
         int[] prompt = TokenLines.readTokens(dir.resolve("tokens.txt")).get(0); // the chat-formatted prompt
-        Path hf = dir.resolve("hf"), baseGguf = dir.resolve("model-f32.gguf"), out = tmp.resolve("export");
-
-        // lora4j export --model hf --adapter lora --type F32,Q8_0,Q4_K_M --adapter-gguf, in process
+        Path hf = dir.resolve("hf");
         LoraAdapter adapter;
         try (ModelSource src = ModelSource.open(hf, Optional.empty())) {
             adapter = AdapterLoader.load(dir.resolve("lora"), src.config(), 1f);
         }
+        // lora4j export --model hf --adapter lora ...; llama.cpp applies adapter.gguf to its own conversion of hf/
+        check(name, hf, adapter, dir.resolve("model-f32.gguf"), prompt, node, script, tmp);
+    }
+
+    /**
+     * The families' rows (32, 96) are shorter than a K-quant block (256), so their Q4_K_M files hold only Q5_0 and Q8_0
+     * (llama.cpp's fallback). The same check on a random Mistral-architecture model with the real tokenizer and rows
+     * of 256 and 512 puts Q4_K and Q6_K tensors in front of llama.cpp's K-quant kernels.
+     */
+    @org.junit.jupiter.api.Test
+    void llamaCppDecodesKQuantExportsAsLora4j(@TempDir Path tmp) throws Exception {
+        Path node = node(), script = script();
+        Path dir = SharedData.file("families/mistral");
+        int[] prompt = TokenLines.readTokens(dir.resolve("tokens.txt")).get(0);
+        Path base = tmp.resolve("mistral-wide.gguf");
+        LlamaConfig c;
+        try (GgufFile f = GgufFile.open(dir.resolve("model-f32.gguf"))) {
+            LlamaConfig m = GgufCheckpoint.of(f).config();
+            c = new LlamaConfig(256, 512, 2, 4, 2, 64, m.vocabSize(), m.contextLength(), m.rmsNormEps(), m.ropeTheta(), m.tiedEmbeddings(),
+                    m.architecture(), m.biases(), null, 0);
+            LlamaWeights w = LlamaWeights.load(c, scaledRandom(11), DataType.FLOAT);
+            LlamaGgufWriter.write(base, "mistral-wide", c, w, Tokenizers.fromGguf(f.metadata(), f.path().toString()), QuantPreset.F32, 1);
+        }
+        LoraAdapter adapter = LoraAdapter.create(c, new LoraConfig(4, 8f, 0f, EnumSet.allOf(Projection.class), false), 7);
+        Nd4j.getRandom().setSeed(3);
+        for (LoraModule m : adapter.modules()) m.b().assign(Nd4j.randn(DataType.FLOAT, m.b().shape()).muli(0.05));
+        check("mistral-wide", base, adapter, base, prompt, node, script, tmp);
+    }
+
+    /**
+     * Gaussian weights with std 1/√fan_in (2/√fan_in for the output head: logits of std ≈ 2, as in the families), norms
+     * around 1: each matrix keeps the activations' scale, so the model is not so chaotic that rounding noise flips its
+     * attention (TinyModels' fixed std 0.3 gives logits in the tens at d 256).
+     */
+    static WeightSource scaledRandom(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        return new WeightSource() {
+            @Override
+            public float[] read(String name, long... shape) {
+                long size = 1;
+                for (long x : shape) size *= x;
+                float[] v = new float[(int) size];
+                boolean norm = name.contains("norm");
+                double std = (name.startsWith("lm_head") ? 2 : 1) / Math.sqrt(shape[shape.length - 1]);
+                for (int i = 0; i < v.length; i++) v[i] = (float) (norm ? 1 + 0.1 * r.nextGaussian() : std * r.nextGaussian());
+                return v;
+            }
+
+            @Override
+            public boolean contains(String name) {
+                return true;
+            }
+
+            @Override
+            public String describe() {
+                return "scaled random(" + seed + ")";
+            }
+        };
+    }
+
+    /**
+     * Exports {@code model} + {@code adapter} as {@code lora4j export --type F32,Q8_0,Q4_K_M --adapter-gguf} does, then
+     * compares llama.cpp with lora4j on every file, and llama.cpp on {@code baseGguf} + adapter.gguf with the merged F32.
+     */
+    static void check(String name, Path model, LoraAdapter adapter, Path baseGguf, int[] prompt, Path node, Path script, Path tmp) throws Exception {
+        Path out = tmp.resolve("export");
         List<QuantPreset> types = List.of(QuantPreset.F32, QuantPreset.Q8_0, QuantPreset.Q4_K_M);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        Exporter.export(hf, Optional.empty(), adapter, out, new Exporter.Options(types, true, false, false, List.of(prompt), 1), new PrintStream(log));
+        Exporter.export(model, Optional.empty(), adapter, out, new Exporter.Options(types, true, false, false, List.of(prompt), 1), new PrintStream(log));
         Path adapterGguf = out.resolve("adapter.gguf");
         assertTrue(Files.exists(adapterGguf), log.toString());
 
