@@ -11,12 +11,12 @@ import io.lora4j.core.gguf.GgufFile;
 import io.lora4j.core.gguf.GgufTensorInfo;
 import io.lora4j.core.model.BaseModel;
 import io.lora4j.core.model.GgufCheckpoint;
-import io.lora4j.core.model.LlamaConfig;
-import io.lora4j.core.model.LlamaWeights;
-import io.lora4j.core.model.Projection;
 import io.lora4j.core.model.KvCacheSession;
+import io.lora4j.core.model.LlamaConfig;
 import io.lora4j.core.model.LlamaModel;
+import io.lora4j.core.model.LlamaWeights;
 import io.lora4j.core.model.ModelLoader;
+import io.lora4j.core.model.Projection;
 import io.lora4j.core.model.TokenLines;
 import io.lora4j.core.model.WeightSource;
 import io.lora4j.core.testing.SharedData;
@@ -39,6 +39,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -56,8 +57,6 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 class FamiliesLlamaCppSharedDataTest {
     static final int N = 16;
-    /** Below this top-1 margin a float32 step is a tie that rounding may break either way (logits agree to ~1e-5). */
-    static final float TIE = 1e-3f;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static void unavailable(String why) {
@@ -278,7 +277,7 @@ class FamiliesLlamaCppSharedDataTest {
      * (llama.cpp's fallback). The same check on a random Mistral-architecture model with the real tokenizer and rows
      * of 256 and 512 puts Q4_K and Q6_K tensors in front of llama.cpp's K-quant kernels.
      */
-    @org.junit.jupiter.api.Test
+    @Test
     void llamaCppDecodesKQuantExportsAsLora4j(@TempDir Path tmp) throws Exception {
         Path node = node(), script = script();
         Path dir = SharedData.file("families/mistral");
@@ -395,9 +394,10 @@ class FamiliesLlamaCppSharedDataTest {
             table.append(String.format("| %s | %s | %d/%d | %s | %s | %s |%n", t, cells, j, N, vsF32, path, err));
         }
         Theirs lora = theirs.get("base+adapter"), merged = theirs.get("F32"), base = theirs.get("base");
-        String cells = sameFile(failures, name + " model-f32.gguf + adapter.gguf", lora, f32, sameFileBound(QuantPreset.F32));
-        table.append(String.format("| base model-f32.gguf + adapter.gguf (vs lora4j F32) | %s | = llama.cpp merged F32: %d/%d | | | |%n", cells, agree(lora.ids(), merged.ids()), N));
-        table.append(String.format("| base model-f32.gguf alone | | | | | %d/%d | | | |%n", agree(base.ids(), f32.ids()), N));
+        String b = "base " + baseGguf.getFileName();
+        String cells = sameFile(failures, name + " " + b + " + adapter.gguf", lora, f32, sameFileBound(QuantPreset.F32));
+        table.append(String.format("| %s + adapter.gguf (vs lora4j F32) | %s | = llama.cpp merged F32: %d/%d | | | |%n", b, cells, agree(lora.ids(), merged.ids()), N));
+        table.append(String.format("| %s alone | | | | | %d/%d | | | |%n", b, agree(base.ids(), f32.ids()), N));
         for (QuantPreset t : types) table.append(String.format("%s tensors: %s%n", t, types(out.resolve("model." + t.name() + ".gguf"))));
         if (flips.length() > 0) table.append("top-1 flips along the F32 path:\n").append(flips);
         System.out.print(table);
