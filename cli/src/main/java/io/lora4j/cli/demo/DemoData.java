@@ -131,7 +131,7 @@ public final class DemoData {
                 }
                 case 1 -> {
                     String a = pick(r, opp);
-                    yield new Instruction("What is the opposite of " + a + "?", "", "The opposite of " + a + " is " + OPPOSITE.get(a) + ".");
+                    yield new Instruction("What is the opposite of " + a + "?", "", OPPOSITE.get(a));
                 }
                 case 2 -> {
                     int from = 1 + r.nextInt(4), to = from + 2 + r.nextInt(6);
@@ -164,7 +164,7 @@ public final class DemoData {
     public static List<Instruction> heldOut() {
         return List.of(new Instruction("Repeat the word twice.", "frog", "frog frog"),
                 new Instruction("Repeat the word twice.", "horse", "horse horse"),
-                new Instruction("What is the opposite of tall?", "", "The opposite of tall is short."),
+                new Instruction("What is the opposite of tall?", "", "short"),
                 new Instruction("Count from 1 to 6.", "", "1 2 3 4 5 6"),
                 new Instruction("What is the last word of the sentence?", "The old king sees a red lamp.", "lamp"),
                 new Instruction("把这个词重复两次。", "船", "船船"),
