@@ -360,7 +360,7 @@ public final class MemoryBenchmark {
     /** One row of the table: a step's "memory:" line and the export's result (null: not run), or why the type was skipped. */
     public record Row(GgmlType type, int layers, String stepLine, ExportResult export, String note) {}
 
-    public static final String HEADER = "| base | layers | train peak RSS MiB | step s | export peak RSS MiB | ND4J off-heap peak MiB | tokens/s"
+    public static final String HEADER = "| base | layers | train peak RSS MiB | step s | export peak RSS MiB | off-heap peak MiB | tokens/s"
             + " | fraction of gemm peak | export MB/s | stored matrices MiB | RSS after load MiB | block workspace MiB | expansion scratch MiB | loss | note |";
     private static final int COLUMNS = 15;
 
