@@ -7,6 +7,7 @@ import io.lora4j.core.gguf.GgufValue;
 import io.lora4j.core.gguf.GgufWriter;
 import io.lora4j.core.model.BaseDtype;
 import io.lora4j.core.model.BaseModel;
+import io.lora4j.core.model.BlockWeight;
 import io.lora4j.core.model.LlamaConfig;
 import io.lora4j.core.model.LlamaModel;
 import io.lora4j.core.model.ModelLoader;
@@ -325,9 +326,9 @@ public final class MemoryBenchmark {
     /** Runs {@link #stepInThisJvm} in a fresh JVM (this one's classpath, the given heap limit) so VmHWM is that step's alone. */
     public static String stepInOwnJvm(Path model, BaseDtype dtype, int T, boolean recompute, String xmx, PrintStream log) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + xmx));
-        // the module flags this JVM runs with (bin/lora4j's opens for ND4J and Spark), without its memory settings
+        // the module flags this JVM runs with (bin/lora4j's opens for ND4J and Spark) and its expander choice, without its memory settings
         for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-") || a.startsWith("-XX:+IgnoreUnrecognized") || a.startsWith("-Dorg.bytedeco")) cmd.add(a);
+            if (a.startsWith("--add-") || a.startsWith("-XX:+IgnoreUnrecognized") || a.startsWith("-Dorg.bytedeco") || a.startsWith("-D" + BlockWeight.EXPAND_PROPERTY + "=")) cmd.add(a);
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MemoryBenchmark.class.getName(), "step", model.toString(), dtype.key(),
                 Integer.toString(T), Boolean.toString(recompute)));
