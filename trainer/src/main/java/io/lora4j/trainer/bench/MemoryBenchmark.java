@@ -42,7 +42,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * The pieces of {@code bench memory}: a synthetic model of LLaMA-2-7B's layer shape (n_embd 4096, n_ff 11008, 32 heads,
  * vocab 32000, any number of layers) written straight into a GGUF in a storage type (F32, BF16, Q8_0, Q4_0) without
  * ever holding a whole tensor, and one LoRA training step on it in a fresh JVM that reports the process's peak
- * resident memory (VmHWM: heap, ND4J's off-heap arrays and workspaces, and the mapped weight pages it touched).
+ * resident memory (VmHWM: heap, ND4J's off-heap arrays and workspaces, and the mapped weight pages it touched). The
+ * export column comes from the export module (trainer does not depend on it) through {@link Exporter}.
  *
  * <pre>
  * MemoryBenchmark write DIR TYPE LAYERS        → DIR/llama7b-shape-TYPE-LLAYERS.gguf
@@ -61,10 +62,20 @@ public final class MemoryBenchmark {
         return dir.resolve("llama7b-shape-" + type.name().toLowerCase() + "-l" + layers + ".gguf");
     }
 
-    /** The model of this type and depth in {@code dir}: reused when a complete one is there (it is renamed into place only once written), else written. */
+    /**
+     * The model of this type and depth in {@code dir}: reused when a complete one is there (it is renamed into place
+     * only once written) with the vocabulary the export needs (earlier versions wrote none), else written.
+     */
     public static Path ensure(Path dir, GgmlType type, int layers) throws IOException {
         Path p = modelPath(dir, type, layers);
-        return Files.exists(p) ? p : write(dir, type, layers);
+        if (Files.exists(p)) {
+            try (io.lora4j.core.gguf.GgufFile f = io.lora4j.core.gguf.GgufFile.open(p)) {
+                if (f.metadata().contains("tokenizer.ggml.model")) return p;
+            } catch (IOException | RuntimeException e) {
+                // unreadable: written again below
+            }
+        }
+        return write(dir, type, layers);
     }
 
     /**
@@ -229,7 +240,7 @@ public final class MemoryBenchmark {
         return Math.max(w.getCurrentSize(), w.getMaxCycleAllocations());
     }
 
-    /** Loads the model and runs one LoRA step (r 8 on q and v, one sequence of {@code T} tokens) in this JVM. */
+    /** Loads the model and runs one LoRA step (r 16 on all seven projections, one sequence of {@code T} tokens) in this JVM. */
     public static StepResult stepInThisJvm(Path model, BaseDtype dtype, int T, boolean recompute) throws IOException {
         BaseModel base = ModelLoader.load(model, dtype, Optional.empty());
         LlamaConfig c = base.config();
