@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 /** {@code lora4j bench WHAT}: measured speed tables (tokenize, train, quantize). */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print tables: tokenize (MB/s per tokenizer), train (tokens/s vs the gemm peak; --workers N for the gang), "
         + "quantize (MB/s per ggml type vs ggml's C), allreduce (ring vs a socket copy), prepare (Spark vs a plain loop), "
-        + "memory (peak RSS of a 7B-shaped LoRA step per base storage type).")
+        + "memory (peak RSS of a 7B-shaped LoRA step and of its streaming export to Q4_K_M, per base storage type).")
 final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "tokenize | train | quantize | allreduce | prepare | memory") String what;
 

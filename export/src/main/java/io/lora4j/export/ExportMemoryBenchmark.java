@@ -132,7 +132,7 @@ public final class ExportMemoryBenchmark {
         int rc = p.waitFor();
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (rc != 0) throw new IOException("the child JVM failed (exit " + rc + "):\n" + log);
-        for (String line : log.split("\n")) if (line.startsWith("Rss")) System.out.println("  child at exit: " + line);
+        for (String line : log.split("\n")) if (line.startsWith("Rss")) System.err.println("  child at exit: " + line); // stderr: bench memory prints its table on stdout
         long peak = -1;
         for (String line : log.split("\n")) if (line.startsWith("VmHWM-KiB ")) peak = Long.parseLong(line.substring(10).trim());
         if (peak < 0) throw new IOException("the child JVM reported no VmHWM:\n" + log);

@@ -20,9 +20,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Expansion goes through an {@link Expander}. On the CPU backend it is {@link #HOST}: ggml's dequantize_row_*
  * arithmetic over row ranges in parallel, written straight into the destination's memory. A device backend (CUDA)
  * must instead keep the bytes as a UINT8 device array and expand with ND4J ops (split scales and codes with
- * reshapes/bitcasts, shift/mask the nibbles, multiply), so no host loop touches device memory: such an expander
- * implements {@link Expander} and is selected in {@link #expanderFor}. lora4j has none yet; on a device backend the
- * host expander still works (ND4J then copies the filled host buffer to the device) but costs a host round trip.
+ * reshapes/bitcasts, split the nibbles, multiply), so no host loop touches device memory: {@link Nd4jBlockExpander}
+ * does this for Q8_0, Q4_0, F16 and BF16 and is selected in {@link #expanderFor}. The other types still expand on the
+ * host on every backend (ND4J then copies the filled host buffer to the device: a host round trip per expansion).
  */
 public final class BlockWeight implements FrozenWeight {
     /** Rows dequantized per task of the parallel host expansion. */
@@ -76,9 +76,52 @@ public final class BlockWeight implements FrozenWeight {
         return new BlockWeight(name, type, rows, cols, new ByteBuffer[] {bytes.order(ByteOrder.LITTLE_ENDIAN)}, rows, rowSource);
     }
 
-    /** The expander for this backend; see the class comment for where a device implementation goes. */
+    /** System property choosing the expander: auto (ND4J ops on a device backend, host on the CPU), nd4j or host. */
+    public static final String EXPAND_PROPERTY = "lora4j.expand";
+
+    /**
+     * The expander for this backend and type: {@link Nd4jBlockExpander} (ND4J ops, so on CUDA the expansion runs on
+     * the device) for the types it handles when the backend is not the CPU or {@code -Dlora4j.expand=nd4j} asks for
+     * it; else {@link #HOST} (also for the other quantized types, which have no ND4J-op form yet).
+     */
     static Expander expanderFor(GgmlType type) {
-        return HOST;
+        String mode = System.getProperty(EXPAND_PROPERTY, "auto");
+        boolean nd4j = switch (mode) {
+            case "nd4j" -> true;
+            case "host" -> false;
+            case "auto" -> !Nd4j.getEnvironment().isCPU();
+            default -> throw new IllegalArgumentException("-D" + EXPAND_PROPERTY + "=" + mode + ": expected auto, nd4j or host");
+        };
+        return nd4j && Nd4jBlockExpander.supports(type) ? Nd4jBlockExpander.INSTANCE : HOST;
+    }
+
+    /** The expander this weight uses. */
+    public Expander expander() {
+        return expander;
+    }
+
+    private final Object deviceLock = new Object();
+    private volatile Object deviceCopy; // what a device expander made of the stored bytes, kept for every later expansion
+
+    /** The device expander's copy of this weight: made by {@code make} on first use, then shared by all threads. */
+    @SuppressWarnings("unchecked")
+    <T> T deviceCopy(java.util.function.Function<BlockWeight, T> make) {
+        Object c = deviceCopy;
+        if (c == null) {
+            synchronized (deviceLock) {
+                c = deviceCopy;
+                if (c == null) deviceCopy = c = make.apply(this);
+            }
+        }
+        return (T) c;
+    }
+
+    /** Copies the stored bytes of row {@code r} (in the Hugging Face order: through {@code rowSource}) to {@code out[off..]}. */
+    void copyRowBytes(long r, byte[] out, int off) {
+        long s = stored(r);
+        ByteBuffer p = parts[(int) (s / rowsPerPart)];
+        int rowBytes = (int) type.rowBytes(cols);
+        p.duplicate().position((int) ((s % rowsPerPart) * rowBytes)).get(out, off, rowBytes);
     }
 
     public String name() {

@@ -7,6 +7,7 @@ import io.lora4j.core.gguf.GgufValue;
 import io.lora4j.core.gguf.GgufWriter;
 import io.lora4j.core.model.BaseDtype;
 import io.lora4j.core.model.BaseModel;
+import io.lora4j.core.model.BlockWeight;
 import io.lora4j.core.model.LlamaConfig;
 import io.lora4j.core.model.LlamaModel;
 import io.lora4j.core.model.ModelLoader;
@@ -41,7 +42,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * The pieces of {@code bench memory}: a synthetic model of LLaMA-2-7B's layer shape (n_embd 4096, n_ff 11008, 32 heads,
  * vocab 32000, any number of layers) written straight into a GGUF in a storage type (F32, BF16, Q8_0, Q4_0) without
  * ever holding a whole tensor, and one LoRA training step on it in a fresh JVM that reports the process's peak
- * resident memory (VmHWM: heap, ND4J's off-heap arrays and workspaces, and the mapped weight pages it touched).
+ * resident memory (VmHWM: heap, ND4J's off-heap arrays and workspaces, and the mapped weight pages it touched). The
+ * export column comes from the export module (trainer does not depend on it) through {@link Exporter}.
  *
  * <pre>
  * MemoryBenchmark write DIR TYPE LAYERS        → DIR/llama7b-shape-TYPE-LLAYERS.gguf
@@ -60,10 +62,20 @@ public final class MemoryBenchmark {
         return dir.resolve("llama7b-shape-" + type.name().toLowerCase() + "-l" + layers + ".gguf");
     }
 
-    /** The model of this type and depth in {@code dir}: reused when a complete one is there (it is renamed into place only once written), else written. */
+    /**
+     * The model of this type and depth in {@code dir}: reused when a complete one is there (it is renamed into place
+     * only once written) with the vocabulary the export needs (earlier versions wrote none), else written.
+     */
     public static Path ensure(Path dir, GgmlType type, int layers) throws IOException {
         Path p = modelPath(dir, type, layers);
-        return Files.exists(p) ? p : write(dir, type, layers);
+        if (Files.exists(p)) {
+            try (io.lora4j.core.gguf.GgufFile f = io.lora4j.core.gguf.GgufFile.open(p)) {
+                if (f.metadata().contains("tokenizer.ggml.model")) return p;
+            } catch (IOException | RuntimeException e) {
+                // unreadable: written again below
+            }
+        }
+        return write(dir, type, layers);
     }
 
     /**
@@ -228,7 +240,7 @@ public final class MemoryBenchmark {
         return Math.max(w.getCurrentSize(), w.getMaxCycleAllocations());
     }
 
-    /** Loads the model and runs one LoRA step (r 8 on q and v, one sequence of {@code T} tokens) in this JVM. */
+    /** Loads the model and runs one LoRA step (r 16 on all seven projections, one sequence of {@code T} tokens) in this JVM. */
     public static StepResult stepInThisJvm(Path model, BaseDtype dtype, int T, boolean recompute) throws IOException {
         BaseModel base = ModelLoader.load(model, dtype, Optional.empty());
         LlamaConfig c = base.config();
@@ -325,9 +337,9 @@ public final class MemoryBenchmark {
     /** Runs {@link #stepInThisJvm} in a fresh JVM (this one's classpath, the given heap limit) so VmHWM is that step's alone. */
     public static String stepInOwnJvm(Path model, BaseDtype dtype, int T, boolean recompute, String xmx, PrintStream log) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + xmx));
-        // the module flags this JVM runs with (bin/lora4j's opens for ND4J and Spark), without its memory settings
+        // the module flags this JVM runs with (bin/lora4j's opens for ND4J and Spark) and its expander choice, without its memory settings
         for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-") || a.startsWith("-XX:+IgnoreUnrecognized") || a.startsWith("-Dorg.bytedeco")) cmd.add(a);
+            if (a.startsWith("--add-") || a.startsWith("-XX:+IgnoreUnrecognized") || a.startsWith("-Dorg.bytedeco") || a.startsWith("-D" + BlockWeight.EXPAND_PROPERTY + "=")) cmd.add(a);
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MemoryBenchmark.class.getName(), "step", model.toString(), dtype.key(),
                 Integer.toString(T), Boolean.toString(recompute)));
@@ -360,7 +372,7 @@ public final class MemoryBenchmark {
     /** One row of the table: a step's "memory:" line and the export's result (null: not run), or why the type was skipped. */
     public record Row(GgmlType type, int layers, String stepLine, ExportResult export, String note) {}
 
-    public static final String HEADER = "| base | layers | train peak RSS MiB | step s | export peak RSS MiB | ND4J off-heap peak MiB | tokens/s"
+    public static final String HEADER = "| base | layers | train peak RSS MiB | step s | export peak RSS MiB | off-heap peak MiB | tokens/s"
             + " | fraction of gemm peak | export MB/s | stored matrices MiB | RSS after load MiB | block workspace MiB | expansion scratch MiB | loss | note |";
     private static final int COLUMNS = 15;
 

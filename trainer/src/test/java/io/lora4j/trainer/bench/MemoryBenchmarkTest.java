@@ -108,6 +108,18 @@ class MemoryBenchmarkTest {
         assertEquals("<0x41>", t.model().tokens()[3 + 0x41]);
     }
 
+    @Test
+    void aCompleteModelWithItsVocabularyIsReusedAsItIs(@TempDir Path tmp) throws Exception {
+        Path f = MemoryBenchmark.modelPath(tmp, GgmlType.Q4_0, 32);
+        GgufWriter w = new GgufWriter();
+        w.put("general.architecture", io.lora4j.core.gguf.GgufValue.string("llama"));
+        MemoryBenchmark.putVocabulary(w);
+        w.write(f);
+        byte[] before = java.nio.file.Files.readAllBytes(f);
+        assertEquals(f, MemoryBenchmark.ensure(tmp, GgmlType.Q4_0, 32));
+        assertArrayEquals(before, java.nio.file.Files.readAllBytes(f), "not written again");
+    }
+
     private static String[] cells(String row) {
         String inner = row.substring(row.indexOf('|') + 1, row.lastIndexOf('|'));
         String[] c = inner.split("\\|", -1);
