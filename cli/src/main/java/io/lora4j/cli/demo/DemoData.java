@@ -36,29 +36,26 @@ public final class DemoData {
 
     private DemoData() {}
 
-    /**
-     * Prose lines: little stories, facts about opposites, counting, and lines that repeat what was just said or name
-     * a sentence's last word, in English and Chinese. The base model learns its facts and skills here, in prose; the
-     * instruction set only teaches it to answer in the Alpaca format. No line contains a held-out question's input
-     * sentence, so the held-out "last word" answer cannot be recalled from pretraining.
-     */
+    /** Prose lines: little stories, facts about opposites, counting, in English and Chinese. */
     public static List<String> corpus(int lines, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         List<String> out = new ArrayList<>(lines);
         String[] adjZh = OPPOSITE_ZH.keySet().toArray(new String[0]);
         String[] opp = OPPOSITE.keySet().toArray(new String[0]);
-        while (out.size() < lines) {
+        for (int i = 0; i < lines; i++) {
             String n1 = pick(r, NOUNS), n2 = pick(r, NOUNS), a1 = pick(r, ADJ), a2 = pick(r, ADJ);
-            switch (r.nextInt(16)) {
+            switch (r.nextInt(10)) {
                 case 0 -> out.add("Once upon a time there was a " + a1 + " " + n1 + ". The " + n1 + " " + pick(r, VERBS) + " a " + a2 + " " + n2 + ".");
                 case 1 -> out.add("The " + a1 + " " + n1 + " " + pick(r, VERBS) + " the " + a2 + " " + n2 + ". It is a " + pick(r, ADJ) + " day.");
-                case 2, 12 -> {
+                case 2 -> {
                     String a = pick(r, opp);
                     out.add("The opposite of " + a + " is " + OPPOSITE.get(a) + ". A " + a + " " + n1 + " is not " + OPPOSITE.get(a) + ".");
                 }
                 case 3 -> {
-                    int from = 1 + r.nextInt(4), to = from + 1 + r.nextInt(8);
-                    out.add("The " + n1 + " counts from " + from + " to " + to + ": " + count(from, to) + ".");
+                    int n = 2 + r.nextInt(8);
+                    StringBuilder b = new StringBuilder("The " + n1 + " counts:");
+                    for (int k = 1; k <= n; k++) b.append(' ').append(k);
+                    out.add(b.append('.').toString());
                 }
                 case 4 -> out.add("A " + n1 + " and a " + n1 + " are two " + n1 + "s. The " + n2 + " is " + a1 + ".");
                 case 5 -> out.add(pick(r, adjZh) + pick(r, NOUNS_ZH) + "喜欢" + pick(r, adjZh) + pick(r, NOUNS_ZH) + "。今天天气很好。");
@@ -66,20 +63,12 @@ public final class DemoData {
                     String a = pick(r, adjZh);
                     out.add(a + "的反义词是" + OPPOSITE_ZH.get(a) + "。" + pick(r, NOUNS_ZH) + "很" + a + "。");
                 }
-                // copying: a word said twice, a sentence said again, a sentence's last word named
-                case 7 -> {
+                // two kinds of lines with copying in them, so the base model can repeat what it was just shown
+                case 8 -> {
                     String w = r.nextBoolean() ? n2 : a2;
-                    out.add("The " + n1 + " says: " + w + " " + w + "! The " + a1 + " " + n2 + " hears it.");
+                    out.add("The " + n1 + " says: " + w + ", " + w + "! The " + a1 + " " + n2 + " hears it.");
                 }
-                case 8, 13, 14 -> {
-                    String said = sentence(r);
-                    out.add("The " + n1 + " says: " + said + " The " + n2 + " says it again: " + said);
-                }
-                case 9, 15 -> {
-                    String said = sentence(r);
-                    if (heldOut().stream().noneMatch(h -> h.input().equals(said))) out.add(said + " The last word is " + lastWord(said) + ".");
-                }
-                case 10 -> {
+                case 9 -> {
                     String z = pick(r, NOUNS_ZH);
                     out.add(pick(r, NOUNS_ZH) + "说：" + z + z + "！" + z + "听见了。");
                 }
@@ -90,22 +79,6 @@ public final class DemoData {
             }
         }
         return out;
-    }
-
-    /** "The ADJ NOUN VERB a ADJ NOUN." */
-    private static String sentence(SplittableRandom r) {
-        return "The " + pick(r, ADJ) + " " + pick(r, NOUNS) + " " + pick(r, VERBS) + " a " + pick(r, ADJ) + " " + pick(r, NOUNS) + ".";
-    }
-
-    private static String lastWord(String sentence) {
-        String[] w = sentence.substring(0, sentence.length() - 1).split(" ");
-        return w[w.length - 1];
-    }
-
-    private static String count(int from, int to) {
-        StringBuilder b = new StringBuilder().append(from);
-        for (int j = from + 1; j <= to; j++) b.append(' ').append(j);
-        return b.toString();
     }
 
     /** One Alpaca-style record. */
@@ -135,11 +108,14 @@ public final class DemoData {
                 }
                 case 2 -> {
                     int from = 1 + r.nextInt(4), to = from + 2 + r.nextInt(6);
-                    yield new Instruction("Count from " + from + " to " + to + ".", "", count(from, to));
+                    StringBuilder b = new StringBuilder().append(from);
+                    for (int j = from + 1; j <= to; j++) b.append(' ').append(j);
+                    yield new Instruction("Count from " + from + " to " + to + ".", "", b.toString());
                 }
                 case 3 -> {
-                    String s = sentence(r);
-                    yield new Instruction("What is the last word of the sentence?", s, lastWord(s));
+                    String last = pick(r, NOUNS);
+                    yield new Instruction("What is the last word of the sentence?", "The " + pick(r, ADJ) + " " + pick(r, NOUNS) + " " + pick(r, VERBS) + " a "
+                            + pick(r, ADJ) + " " + last + ".", last);
                 }
                 case 4 -> {
                     String z = pick(r, NOUNS_ZH);
