@@ -24,6 +24,9 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
     private final int[] byteSymbol = new int[256];
     private final int[] asciiToken = new int[128];
     private final PairTable pairs;
+    /** The merge of every pair of byte symbols, by (first byte << 8 | second byte): the first probes of every word. */
+    private final long[] bytePairs = new long[1 << 16];
+    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
     /** With ignore_merges (LLaMA-3): every token by its bytes, so a word that is a token is taken whole; else null. */
     private final WholeWords wholeWords;
     /** The byte alphabet reversed: character (U+0000…U+0143) → byte, -1 for characters outside it. Constant. */
@@ -69,6 +72,7 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
             if (sa < 0 || sb < 0) continue; // a part that never is a symbol: the merge can never apply
             pairs.putIfAbsent(sa, sb, rank, symbol(a + b, true));
         }
+        for (int x = 0; x < 256; x++) for (int y = 0; y < 256; y++) bytePairs[x << 8 | y] = pairs.lookup(byteSymbol[x], byteSymbol[y]);
     }
 
     /** llama.cpp's clean_spaces: on for byte-level BPE except the pre-tokenizers that turn it off (Qwen2). */
@@ -110,50 +114,44 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
 
     @Override
     protected void encodeText(String text, int start, int end, boolean afterSpecial, IntList out) {
-        int[] cp = new int[end - start];
+        Scratch s = scratch.get();
+        int[] cp = s.codePoints(end - start);
         int ncp = 0;
         for (int i = start; i < end; ) {
             int c = text.codePointAt(i);
             cp[ncp++] = c;
             i += Character.charCount(c);
         }
-        IntList ends = new IntList(ncp / 3 + 4);
+        IntList ends = s.ends;
+        ends.clear();
         pre.split(cp, 0, ncp, ends);
-        byte[] utf8 = new byte[4];
-        int[] sym = new int[64];
-        byte[] bytes = new byte[64];
-        MergeHeap heap = null;
         int wordStart = 0;
         for (int w = 0; w < ends.size(); w++) {
             int wordEnd = ends.get(w);
+            byte[] bytes = s.bytes(4 * (wordEnd - wordStart));
             int n = 0;
-            long hash = WholeWords.SEED;
-            for (int i = wordStart; i < wordEnd; i++) {
-                int k = utf8(cp[i], utf8);
-                if (n + k > sym.length) {
-                    sym = java.util.Arrays.copyOf(sym, sym.length * 2);
-                    bytes = java.util.Arrays.copyOf(bytes, sym.length);
-                }
-                for (int j = 0; j < k; j++) {
-                    bytes[n] = utf8[j];
-                    hash = WholeWords.mix(hash, utf8[j]);
-                    sym[n++] = byteSymbol[utf8[j] & 0xFF];
-                }
-            }
+            for (int i = wordStart; i < wordEnd; i++) n = utf8(cp[i], bytes, n);
             wordStart = wordEnd;
-            if (wholeWords != null) {
-                int whole = wholeWords.find(hash, bytes, n);
-                if (whole >= 0) {
-                    out.add(whole);
-                    continue;
-                }
+            long hash = WholeWords.SEED;
+            for (int i = 0; i < n; i++) hash = WholeWords.mix(hash, bytes[i]);
+            int[] known = s.words.get(hash, bytes, n);
+            if (known != null) {
+                out.addAll(known);
+                continue;
             }
-            if (n <= SMALL_WORD) {
-                mergeSmall(sym, n, out);
+            int first = out.size();
+            int whole = wholeWords == null ? -1 : wholeWords.find(hash, bytes, n);
+            if (whole >= 0) {
+                out.add(whole);
+            } else if (n <= SMALL_WORD) {
+                mergeSmall(s, bytes, n, out);
             } else {
-                if (heap == null) heap = new MergeHeap(64);
-                mergeWord(java.util.Arrays.copyOf(sym, n), heap, out);
+                int[] sym = new int[n];
+                for (int i = 0; i < n; i++) sym[i] = byteSymbol[bytes[i] & 0xFF];
+                if (s.heap == null) s.heap = new MergeHeap(64);
+                mergeWord(s, sym, out);
             }
+            s.words.put(hash, bytes, n, out.copyOfRange(first, out.size()));
         }
     }
 
@@ -164,14 +162,17 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
      * BPE by scanning: merge the lowest-rank pair (leftmost on ties) until none merges; the same result as the queue.
      * Each position keeps the merge its pair with the next symbol would make, so a merge costs two table probes.
      */
-    private void mergeSmall(int[] sym, int n, IntList out) {
-        long[] pv = new long[Math.max(n, 1)];
-        for (int i = 0; i + 1 < n; i++) pv[i] = pairs.lookup(sym[i], sym[i + 1]);
+    private void mergeSmall(Scratch s, byte[] bytes, int n, IntList out) {
+        int[] sym = s.sym;
+        long[] pv = s.pv;
+        for (int i = 0; i < n; i++) sym[i] = byteSymbol[bytes[i] & 0xFF];
+        for (int i = 0; i + 1 < n; i++) pv[i] = bytePairs[(bytes[i] & 0xFF) << 8 | (bytes[i + 1] & 0xFF)];
         while (n > 1) {
             int best = -1, bestRank = Integer.MAX_VALUE;
             for (int i = 0; i + 1 < n; i++) {
-                if (pv[i] >= 0 && PairTable.rank(pv[i]) < bestRank) {
-                    bestRank = PairTable.rank(pv[i]);
+                long v = pv[i];
+                if (v >= 0 && PairTable.rank(v) < bestRank) {
+                    bestRank = PairTable.rank(v);
                     best = i;
                 }
             }
@@ -180,10 +181,25 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
             System.arraycopy(sym, best + 2, sym, best + 1, n - best - 2);
             System.arraycopy(pv, best + 2, pv, best + 1, n - best - 2);
             n--;
-            if (best > 0) pv[best - 1] = pairs.lookup(sym[best - 1], sym[best]);
-            pv[best] = best + 1 < n ? pairs.lookup(sym[best], sym[best + 1]) : -1;
+            if (best > 0) pv[best - 1] = pair(s, sym[best - 1], sym[best]);
+            pv[best] = best + 1 < n ? pair(s, sym[best], sym[best + 1]) : -1;
         }
         for (int i = 0; i < n; i++) emit(sym[i], out);
+    }
+
+    /**
+     * The merge of a and b through this thread's small direct-mapped copy of the recently used pairs: text reuses few
+     * pairs over and over, and the full table (millions of bytes for 150k–280k merges) misses the CPU cache.
+     */
+    private long pair(Scratch s, int a, int b) {
+        long key = ((long) a << 32) | (b & 0xFFFFFFFFL);
+        long[] c = s.pairCache;
+        int i = (PairTable.slot(key) & (Scratch.PAIR_CACHE - 1)) << 1;
+        if (c[i] == key) return c[i + 1];
+        long v = pairs.lookup(a, b);
+        c[i] = key;
+        c[i + 1] = v;
+        return v;
     }
 
     private void emit(int symbol, IntList out) {
@@ -196,27 +212,28 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
         }
     }
 
-    private static int utf8(int c, byte[] b) {
+    /** Writes the UTF-8 bytes of code point c at b[at]; returns the position after them. */
+    private static int utf8(int c, byte[] b, int at) {
         if (c < 0x80) {
-            b[0] = (byte) c;
-            return 1;
+            b[at] = (byte) c;
+            return at + 1;
         }
         if (c < 0x800) {
-            b[0] = (byte) (0xC0 | (c >> 6));
-            b[1] = (byte) (0x80 | (c & 0x3F));
-            return 2;
+            b[at] = (byte) (0xC0 | (c >> 6));
+            b[at + 1] = (byte) (0x80 | (c & 0x3F));
+            return at + 2;
         }
         if (c < 0x10000) {
-            b[0] = (byte) (0xE0 | (c >> 12));
-            b[1] = (byte) (0x80 | ((c >> 6) & 0x3F));
-            b[2] = (byte) (0x80 | (c & 0x3F));
-            return 3;
+            b[at] = (byte) (0xE0 | (c >> 12));
+            b[at + 1] = (byte) (0x80 | ((c >> 6) & 0x3F));
+            b[at + 2] = (byte) (0x80 | (c & 0x3F));
+            return at + 3;
         }
-        b[0] = (byte) (0xF0 | (c >> 18));
-        b[1] = (byte) (0x80 | ((c >> 12) & 0x3F));
-        b[2] = (byte) (0x80 | ((c >> 6) & 0x3F));
-        b[3] = (byte) (0x80 | (c & 0x3F));
-        return 4;
+        b[at] = (byte) (0xF0 | (c >> 18));
+        b[at + 1] = (byte) (0x80 | ((c >> 12) & 0x3F));
+        b[at + 2] = (byte) (0x80 | ((c >> 6) & 0x3F));
+        b[at + 3] = (byte) (0x80 | (c & 0x3F));
+        return at + 4;
     }
 
     private String symbolText(int s) {
@@ -224,7 +241,8 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
     }
 
     /** BPE with a queue, for long words; {@code pv[i]} is the merge of symbol i with the one after it (-1: none). */
-    private void mergeWord(int[] id, MergeHeap heap, IntList out) {
+    private void mergeWord(Scratch s, int[] id, IntList out) {
+        MergeHeap heap = s.heap;
         int n = id.length;
         int[] prev = new int[n], next = new int[n];
         long[] pv = new long[n];
@@ -235,7 +253,7 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
         }
         heap.clear();
         pv[n - 1] = -1;
-        for (int i = 0; i + 1 < n; i++) push(heap, pv, i, pairs.lookup(id[i], id[i + 1]));
+        for (int i = 0; i + 1 < n; i++) push(heap, pv, i, pair(s, id[i], id[i + 1]));
         while (!heap.isEmpty()) {
             long top = heap.pop();
             int l = MergeHeap.left(top), r = next[l];
@@ -246,16 +264,43 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
             dead[r] = true;
             next[l] = next[r];
             if (next[r] >= 0) prev[next[r]] = l;
-            if (prev[l] >= 0) push(heap, pv, prev[l], pairs.lookup(id[prev[l]], id[l]));
-            if (next[l] >= 0) push(heap, pv, l, pairs.lookup(id[l], id[next[l]]));
+            if (prev[l] >= 0) push(heap, pv, prev[l], pair(s, id[prev[l]], id[l]));
+            if (next[l] >= 0) push(heap, pv, l, pair(s, id[l], id[next[l]]));
             else pv[l] = -1;
         }
-        for (int s = 0; s >= 0 && n > 0; s = next[s]) emit(id[s], out);
+        for (int x = 0; x >= 0 && n > 0; x = next[x]) emit(id[x], out);
     }
 
     private static void push(MergeHeap heap, long[] pv, int left, long merge) {
         pv[left] = merge;
         if (merge >= 0) heap.push(-PairTable.rank(merge), left);
+    }
+
+    /** One thread's working memory: buffers reused from call to call, and its caches of pairs and words. */
+    private static final class Scratch {
+        static final int PAIR_CACHE = 1 << 14;
+        final IntList ends = new IntList(256);
+        final int[] sym = new int[SMALL_WORD];
+        final long[] pv = new long[SMALL_WORD];
+        final long[] pairCache = new long[2 * PAIR_CACHE];
+        final BpeWordCache words = new BpeWordCache();
+        MergeHeap heap;
+        private int[] cp = new int[256];
+        private byte[] bytes = new byte[256];
+
+        Scratch() {
+            for (int i = 0; i < pairCache.length; i += 2) pairCache[i] = -1L; // no pair has key -1
+        }
+
+        int[] codePoints(int n) {
+            if (cp.length < n) cp = new int[Math.max(n, 2 * cp.length)];
+            return cp;
+        }
+
+        byte[] bytes(int n) {
+            if (bytes.length < n) bytes = new byte[Math.max(n, 2 * bytes.length)];
+            return bytes;
+        }
     }
 
     @Override
@@ -340,7 +385,7 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
             for (int i = 0; i < cap; i++) table[2 * i] = -1L;
         }
 
-        private static int slot(long key) {
+        static int slot(long key) {
             long h = key * 0x9E3779B97F4A7C15L;
             return (int) (h ^ (h >>> 29));
         }
