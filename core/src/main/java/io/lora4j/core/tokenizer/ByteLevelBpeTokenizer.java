@@ -26,6 +26,8 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
     private final PairTable pairs;
     /** The merge of every pair of byte symbols, by (first byte << 8 | second byte): the first probes of every word. */
     private final long[] bytePairs = new long[1 << 16];
+    /** See {@link #charSymbols}. */
+    private final int[] charSymbol;
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
     /** With ignore_merges (LLaMA-3): every token by its bytes, so a word that is a token is taken whole; else null. */
     private final WholeWords wholeWords;
@@ -64,6 +66,7 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
             wholeWords = null;
         }
         this.pairs = new PairTable(Math.max(16, model.merges().length));
+        IntList lefts = new IntList(model.merges().length), rights = new IntList(model.merges().length);
         for (int rank = 0; rank < model.merges().length; rank++) {
             String m = model.merges()[rank];
             int sp = m.indexOf(' ', 1); // llama.cpp splits at the first space after the first character
@@ -71,8 +74,60 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
             int sa = symbol(a, false), sb = symbol(b, false);
             if (sa < 0 || sb < 0) continue; // a part that never is a symbol: the merge can never apply
             pairs.putIfAbsent(sa, sb, rank, symbol(a + b, true));
+            lefts.add(sa);
+            rights.add(sb);
         }
         for (int x = 0; x < 256; x++) for (int y = 0; y < 256; y++) bytePairs[x << 8 | y] = pairs.lookup(byteSymbol[x], byteSymbol[y]);
+        this.charSymbol = charSymbols(lefts, rights);
+    }
+
+    /**
+     * For each code point U+0080…U+FFFF, the one symbol its UTF-8 bytes merge into on their own, where that is certain
+     * to happen inside any word too; else -1. BPE in a word interleaves the merges inside each character with those
+     * across characters by rank. Let R be the highest rank among a character's own merges. If no merge has a rank below
+     * R and takes a left-hand partial symbol of the character as its right part (or a right-hand one as its left part),
+     * no neighbour can take a piece of the character before R: its own merges all happen, in their own order, whatever
+     * surrounds it. Starting a word from such characters' symbols then gives the same merges as starting from bytes.
+     */
+    private int[] charSymbols(IntList lefts, IntList rights) {
+        int symbols = model.size() + pseudoText.size();
+        int[] minAsLeft = new int[symbols], minAsRight = new int[symbols];
+        java.util.Arrays.fill(minAsLeft, Integer.MAX_VALUE);
+        java.util.Arrays.fill(minAsRight, Integer.MAX_VALUE);
+        for (int k = 0; k < lefts.size(); k++) {
+            int rank = PairTable.rank(pairs.lookup(lefts.get(k), rights.get(k))); // a repeated merge: its first rank
+            minAsLeft[lefts.get(k)] = Math.min(minAsLeft[lefts.get(k)], rank);
+            minAsRight[rights.get(k)] = Math.min(minAsRight[rights.get(k)], rank);
+        }
+        int[] out = new int[0x10000];
+        java.util.Arrays.fill(out, -1);
+        byte[] b = new byte[4];
+        int[] sym = new int[3];
+        for (int c = 0x80; c < 0x10000; c++) {
+            int n = utf8(c, b, 0);
+            for (int i = 0; i < n; i++) sym[i] = byteSymbol[b[i] & 0xFF];
+            int highest = -1, exposedLeft = Integer.MAX_VALUE, exposedRight = Integer.MAX_VALUE;
+            while (n > 1) {
+                int best = -1, bestRank = Integer.MAX_VALUE;
+                for (int i = 0; i + 1 < n; i++) {
+                    long v = pairs.lookup(sym[i], sym[i + 1]);
+                    if (v >= 0 && PairTable.rank(v) < bestRank) {
+                        bestRank = PairTable.rank(v);
+                        best = i;
+                    }
+                }
+                if (best < 0) break;
+                // the symbols at the edges now are partial ones a neighbour could take before this merge
+                exposedLeft = Math.min(exposedLeft, minAsRight[sym[0]]);
+                exposedRight = Math.min(exposedRight, minAsLeft[sym[n - 1]]);
+                highest = Math.max(highest, bestRank);
+                sym[best] = PairTable.result(pairs.lookup(sym[best], sym[best + 1]));
+                for (int i = best + 1; i + 1 < n; i++) sym[i] = sym[i + 1];
+                n--;
+            }
+            if (n == 1 && exposedLeft > highest && exposedRight > highest) out[c] = sym[0];
+        }
+        return out;
     }
 
     /** llama.cpp's clean_spaces: on for byte-level BPE except the pre-tokenizers that turn it off (Qwen2). */
@@ -130,8 +185,9 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
             int wordEnd = ends.get(w);
             byte[] bytes = s.bytes(4 * (wordEnd - wordStart));
             int n = 0;
-            for (int i = wordStart; i < wordEnd; i++) n = utf8(cp[i], bytes, n);
+            int from = wordStart;
             wordStart = wordEnd;
+            for (int i = from; i < wordEnd; i++) n = utf8(cp[i], bytes, n);
             long hash = WholeWords.SEED;
             for (int i = 0; i < n; i++) hash = WholeWords.mix(hash, bytes[i]);
             int[] known = s.words.get(hash, bytes, n);
@@ -143,30 +199,57 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
             int whole = wholeWords == null ? -1 : wholeWords.find(hash, bytes, n);
             if (whole >= 0) {
                 out.add(whole);
-            } else if (n <= SMALL_WORD) {
-                mergeSmall(s, bytes, n, out);
             } else {
-                int[] sym = new int[n];
-                for (int i = 0; i < n; i++) sym[i] = byteSymbol[bytes[i] & 0xFF];
-                if (s.heap == null) s.heap = new MergeHeap(64);
-                mergeWord(s, sym, out);
+                int m = startSymbols(s, cp, from, wordEnd, bytes);
+                if (m <= SMALL_WORD) {
+                    mergeSmall(s, m, out);
+                } else {
+                    if (s.heap == null) s.heap = new MergeHeap(64);
+                    mergeWord(s, java.util.Arrays.copyOf(s.sym, m), out);
+                }
             }
             s.words.put(hash, bytes, n, out.copyOfRange(first, out.size()));
         }
     }
 
-    /** Up to this many bytes a word is merged by scanning for the best pair (no queue): most words are this short. */
+    /**
+     * The word cp[from, to) as its starting symbols in s.sym (their count returned): a character's own symbol where
+     * {@link #charSymbols} found one, else its bytes' symbols (s.byteValue: the byte, or -1 for a character's symbol).
+     */
+    private int startSymbols(Scratch s, int[] cp, int from, int to, byte[] bytes) {
+        s.symbols(bytes.length);
+        int[] sym = s.sym, bv = s.byteValue;
+        int m = 0;
+        for (int i = from, p = 0; i < to; i++) {
+            int c = cp[i];
+            int whole = c >= 0x80 && c < 0x10000 ? charSymbol[c] : -1;
+            int k = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+            if (whole >= 0) {
+                sym[m] = whole;
+                bv[m++] = -1;
+                p += k;
+            } else {
+                for (int j = 0; j < k; j++) {
+                    int b = bytes[p++] & 0xFF;
+                    sym[m] = byteSymbol[b];
+                    bv[m++] = b;
+                }
+            }
+        }
+        return m;
+    }
+
+    /** Up to this many starting symbols a word is merged by scanning for the best pair (no queue): most words are this short. */
     private static final int SMALL_WORD = 128;
 
     /**
      * BPE by scanning: merge the lowest-rank pair (leftmost on ties) until none merges; the same result as the queue.
      * Each position keeps the merge its pair with the next symbol would make, so a merge costs two table probes.
      */
-    private void mergeSmall(Scratch s, byte[] bytes, int n, IntList out) {
-        int[] sym = s.sym;
+    private void mergeSmall(Scratch s, int n, IntList out) {
+        int[] sym = s.sym, bv = s.byteValue;
         long[] pv = s.pv;
-        for (int i = 0; i < n; i++) sym[i] = byteSymbol[bytes[i] & 0xFF];
-        for (int i = 0; i + 1 < n; i++) pv[i] = bytePairs[(bytes[i] & 0xFF) << 8 | (bytes[i + 1] & 0xFF)];
+        for (int i = 0; i + 1 < n; i++) pv[i] = bv[i] >= 0 && bv[i + 1] >= 0 ? bytePairs[bv[i] << 8 | bv[i + 1]] : pair(s, sym[i], sym[i + 1]);
         while (n > 1) {
             int best = -1, bestRank = Integer.MAX_VALUE;
             for (int i = 0; i + 1 < n; i++) {
@@ -280,7 +363,7 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
     private static final class Scratch {
         static final int PAIR_CACHE = 1 << 14;
         final IntList ends = new IntList(256);
-        final int[] sym = new int[SMALL_WORD];
+        int[] sym = new int[256], byteValue = new int[256];
         final long[] pv = new long[SMALL_WORD];
         final long[] pairCache = new long[2 * PAIR_CACHE];
         final BpeWordCache words = new BpeWordCache();
@@ -295,6 +378,13 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
         int[] codePoints(int n) {
             if (cp.length < n) cp = new int[Math.max(n, 2 * cp.length)];
             return cp;
+        }
+
+        void symbols(int n) {
+            if (sym.length < n) {
+                sym = new int[Math.max(n, 2 * sym.length)];
+                byteValue = new int[sym.length];
+            }
         }
 
         byte[] bytes(int n) {
