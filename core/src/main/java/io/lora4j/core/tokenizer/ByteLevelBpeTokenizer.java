@@ -26,8 +26,8 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
     private final PairTable pairs;
     /** The merge of every pair of byte symbols, by (first byte << 8 | second byte): the first probes of every word. */
     private final long[] bytePairs = new long[1 << 16];
-    /** See {@link #charSymbols}. */
-    private final int[] charSymbol;
+    /** Characters a word may start from as one symbol (see there why that is exact). */
+    private final CharSymbols charSymbols;
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
     /** With ignore_merges (LLaMA-3): every token by its bytes, so a word that is a token is taken whole; else null. */
     private final WholeWords wholeWords;
@@ -66,7 +66,7 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
             wholeWords = null;
         }
         this.pairs = new PairTable(Math.max(16, model.merges().length));
-        IntList lefts = new IntList(model.merges().length), rights = new IntList(model.merges().length);
+        IntList lefts = new IntList(model.merges().length), rights = new IntList(model.merges().length), ranks = new IntList(model.merges().length);
         for (int rank = 0; rank < model.merges().length; rank++) {
             String m = model.merges()[rank];
             int sp = m.indexOf(' ', 1); // llama.cpp splits at the first space after the first character
@@ -76,56 +76,20 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
             pairs.putIfAbsent(sa, sb, rank, symbol(a + b, true));
             lefts.add(sa);
             rights.add(sb);
+            ranks.add(rank);
         }
         for (int x = 0; x < 256; x++) for (int y = 0; y < 256; y++) bytePairs[x << 8 | y] = pairs.lookup(byteSymbol[x], byteSymbol[y]);
-        this.charSymbol = charSymbols(lefts, rights);
+        this.charSymbols = new CharSymbols(model.size() + pseudoText.size(), byteSymbol, (a, b) -> pairs.lookup((int) a, (int) b), lefts, rights, ranks,
+                edgeBytes(false), edgeBytes(true));
     }
 
-    /**
-     * For each code point U+0080…U+FFFF, the one symbol its UTF-8 bytes merge into on their own, where that is certain
-     * to happen inside any word too; else -1. BPE in a word interleaves the merges inside each character with those
-     * across characters by rank. Let R be the highest rank among a character's own merges. If no merge has a rank below
-     * R and takes a left-hand partial symbol of the character as its right part (or a right-hand one as its left part),
-     * no neighbour can take a piece of the character before R: its own merges all happen, in their own order, whatever
-     * surrounds it. Starting a word from such characters' symbols then gives the same merges as starting from bytes.
-     */
-    private int[] charSymbols(IntList lefts, IntList rights) {
-        int symbols = model.size() + pseudoText.size();
-        int[] minAsLeft = new int[symbols], minAsRight = new int[symbols];
-        java.util.Arrays.fill(minAsLeft, Integer.MAX_VALUE);
-        java.util.Arrays.fill(minAsRight, Integer.MAX_VALUE);
-        for (int k = 0; k < lefts.size(); k++) {
-            int rank = PairTable.rank(pairs.lookup(lefts.get(k), rights.get(k))); // a repeated merge: its first rank
-            minAsLeft[lefts.get(k)] = Math.min(minAsLeft[lefts.get(k)], rank);
-            minAsRight[rights.get(k)] = Math.min(minAsRight[rights.get(k)], rank);
-        }
-        int[] out = new int[0x10000];
-        java.util.Arrays.fill(out, -1);
-        byte[] b = new byte[4];
-        int[] sym = new int[3];
-        for (int c = 0x80; c < 0x10000; c++) {
-            int n = utf8(c, b, 0);
-            for (int i = 0; i < n; i++) sym[i] = byteSymbol[b[i] & 0xFF];
-            int highest = -1, exposedLeft = Integer.MAX_VALUE, exposedRight = Integer.MAX_VALUE;
-            while (n > 1) {
-                int best = -1, bestRank = Integer.MAX_VALUE;
-                for (int i = 0; i + 1 < n; i++) {
-                    long v = pairs.lookup(sym[i], sym[i + 1]);
-                    if (v >= 0 && PairTable.rank(v) < bestRank) {
-                        bestRank = PairTable.rank(v);
-                        best = i;
-                    }
-                }
-                if (best < 0) break;
-                // the symbols at the edges now are partial ones a neighbour could take before this merge
-                exposedLeft = Math.min(exposedLeft, minAsRight[sym[0]]);
-                exposedRight = Math.min(exposedRight, minAsLeft[sym[n - 1]]);
-                highest = Math.max(highest, bestRank);
-                sym[best] = PairTable.result(pairs.lookup(sym[best], sym[best + 1]));
-                for (int i = best + 1; i + 1 < n; i++) sym[i] = sym[i + 1];
-                n--;
-            }
-            if (n == 1 && exposedLeft > highest && exposedRight > highest) out[c] = sym[0];
+    /** The first and last byte each symbol stands for ({@code last} false: first), -1 for a text outside the byte alphabet. */
+    private int[] edgeBytes(boolean last) {
+        int[] out = new int[model.size() + pseudoText.size()];
+        for (int i = 0; i < out.length; i++) {
+            String t = symbolText(i);
+            char ch = t.isEmpty() ? 0xFFFF : t.charAt(last ? t.length() - 1 : 0);
+            out[i] = ch < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[ch] : -1;
         }
         return out;
     }
@@ -200,7 +164,7 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
             if (whole >= 0) {
                 out.add(whole);
             } else {
-                int m = startSymbols(s, cp, from, wordEnd, bytes);
+                int m = startSymbols(s, cp, from, wordEnd, bytes, n);
                 if (m <= SMALL_WORD) {
                     mergeSmall(s, m, out);
                 } else {
@@ -214,16 +178,16 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
 
     /**
      * The word cp[from, to) as its starting symbols in s.sym (their count returned): a character's own symbol where
-     * {@link #charSymbols} found one, else its bytes' symbols (s.byteValue: the byte, or -1 for a character's symbol).
+     * {@link CharSymbols} allows it between its neighbouring bytes, else its bytes' symbols (s.byteValue: the byte, or -1 for a character's symbol).
      */
-    private int startSymbols(Scratch s, int[] cp, int from, int to, byte[] bytes) {
+    private int startSymbols(Scratch s, int[] cp, int from, int to, byte[] bytes, int nBytes) {
         s.symbols(bytes.length);
         int[] sym = s.sym, bv = s.byteValue;
         int m = 0;
         for (int i = from, p = 0; i < to; i++) {
             int c = cp[i];
-            int whole = c >= 0x80 && c < 0x10000 ? charSymbol[c] : -1;
-            int k = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+            int k = CharSymbols.utf8Length(c);
+            int whole = k == 1 ? -1 : charSymbols.symbol(c, p > 0 ? bytes[p - 1] & 0xFF : -1, p + k < nBytes ? bytes[p + k] & 0xFF : -1);
             if (whole >= 0) {
                 sym[m] = whole;
                 bv[m++] = -1;
