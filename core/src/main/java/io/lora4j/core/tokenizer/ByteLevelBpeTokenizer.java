@@ -431,12 +431,31 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
     private static final class PairTable {
         private final long[] table; // [2i] key, [2i+1] rank << 32 | result
         private final int mask;
+        /**
+         * A Bloom filter of the keys, three bits in one 64-bit word per key (about 14 bits a key): most pairs a text
+         * asks about do not merge, and the filter, small enough for the CPU cache, answers those without the table.
+         */
+        private final long[] filter;
+        private final int filterMask;
 
         PairTable(int entries) {
             int cap = Integer.highestOneBit(entries * 2) << 1;
             table = new long[2 * cap];
             mask = cap - 1;
             for (int i = 0; i < cap; i++) table[2 * i] = -1L;
+            filter = new long[Integer.highestOneBit(Math.max(64, entries / 4))];
+            filterMask = filter.length - 1;
+        }
+
+        private static long mix(long key) {
+            long h = key * 0x9E3779B97F4A7C15L;
+            h ^= h >>> 32;
+            h *= 0xC2B2AE3D27D4EB4FL;
+            return h ^ (h >>> 29);
+        }
+
+        private static long filterBits(long h) {
+            return (1L << (h >>> 58)) | (1L << ((h >>> 52) & 63)) | (1L << ((h >>> 46) & 63));
         }
 
         static int slot(long key) {
@@ -453,11 +472,15 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
             }
             table[2 * i] = key;
             table[2 * i + 1] = ((long) rank << 32) | (result & 0xFFFFFFFFL);
+            long h = mix(key);
+            filter[(int) h & filterMask] |= filterBits(h);
         }
 
         /** The packed merge (see {@link #rank}, {@link #result}) of a and b, or -1 when they do not merge. */
         long lookup(int a, int b) {
             long key = ((long) a << 32) | (b & 0xFFFFFFFFL);
+            long h = mix(key), bits = filterBits(h);
+            if ((filter[(int) h & filterMask] & bits) != bits) return -1L;
             int i = slot(key) & mask;
             while (true) {
                 long k = table[2 * i];
