@@ -102,4 +102,32 @@ class ByteLevelBpeCorpusSharedDataTest {
     void qwen2EncodesTheCorpusAsThePlainReference() throws Exception {
         assertSameAsReference("qwen2", PreTokenizer.QWEN2_REGEX, false);
     }
+
+    @Test
+    void threadsSharingOneTokenizerGetTheSameIds() throws Exception {
+        // each thread has its own buffers and caches; four threads in different orders must agree with one alone
+        Tokenizer tok = Tokenizers.load(SharedData.file("families/qwen2/hf/tokenizer.json"));
+        List<String> all = corpus(), texts = new ArrayList<>();
+        for (int i = 0; i < all.size(); i += 3) texts.add(all.get(i));
+        List<int[]> expected = new ArrayList<>();
+        for (String s : texts) expected.add(tok.encode(s, false));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Integer>> done = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int seed = t;
+                done.add(pool.submit(() -> {
+                    List<Integer> order = new ArrayList<>();
+                    for (int i = 0; i < texts.size(); i++) order.add(i);
+                    java.util.Collections.shuffle(order, new Random(seed));
+                    int wrong = 0;
+                    for (int i : order) if (!Arrays.equals(expected.get(i), tok.encode(texts.get(i), false))) wrong++;
+                    return wrong;
+                }));
+            }
+            for (java.util.concurrent.Future<Integer> f : done) assertEquals(0, f.get());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
