@@ -13,6 +13,10 @@ import java.util.Map;
  * symbols are merged lowest merge rank first (ties: leftmost). With LLaMA-3's pre-tokenizer a word that is itself a
  * token is taken whole (ignore_merges). A final symbol that is not a token is replaced, as in llama.cpp, by the tokens
  * of its single ASCII bytes (other bytes are dropped).
+ *
+ * <p>Speed (same ids, see ByteLevelBpeCorpusSharedDataTest): hand-written pre-tokenizer scanners; per thread, a cache
+ * of recent words' ids ({@link BpeWordCache}) and of recent merge probes; a table of all byte pairs; a Bloom filter in
+ * front of the merge table; and words start from whole characters where {@link CharSymbols} proves that exact.
  */
 public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
     private final PreTokenizer pre;
