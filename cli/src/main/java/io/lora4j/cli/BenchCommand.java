@@ -17,7 +17,8 @@ import picocli.CommandLine.Parameters;
 final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "tokenize | train | quantize | allreduce | prepare | memory") String what;
 
-    @Option(names = "--tokenizer", description = "bench tokenize: tokenizer file") Path tokenizer;
+    @Option(names = "--tokenizer", split = ",", description = "bench tokenize: tokenizer file(s); several (A,B,...) are measured side by side per data file; "
+            + "bench prepare: tokenizer file") List<Path> tokenizer;
     @Option(names = "--data", split = ",", description = "bench tokenize: Alpaca JSON files") List<Path> data;
     @Option(names = "--steps", defaultValue = "3", description = "bench train: timed steps per shape") int steps;
     @Option(names = "--records", defaultValue = "50000", description = "bench prepare: records") int records;
@@ -37,8 +38,9 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         switch (what) {
             case "tokenize" -> {
-                if (tokenizer == null || data == null) throw new IllegalArgumentException("bench tokenize needs --tokenizer FILE and --data A.json[,B.json]");
-                TokenizerBenchmark.run(tokenizer, data, System.out);
+                if (tokenizer == null || data == null) throw new IllegalArgumentException("bench tokenize needs --tokenizer FILE[,FILE...] and --data A.json[,B.json]");
+                if (tokenizer.size() == 1) TokenizerBenchmark.run(tokenizer.get(0), data, System.out);
+                else TokenizerBenchmark.compare(tokenizer, data, 9, System.out);
             }
             case "train" -> {
                 if (workers > 1) io.lora4j.trainer.bench.GangTrainBenchmark.run(System.out, workers, Math.max(steps, 10), 2);
@@ -58,10 +60,12 @@ final class BenchCommand implements Callable<Integer> {
             }
             case "allreduce" -> io.lora4j.trainer.dist.AllReduceBenchmark.run(System.out, sizes, frameBytes, socketBufferBytes);
             case "prepare" -> {
-                if (tokenizer == null || data == null) throw new IllegalArgumentException("bench prepare needs --tokenizer FILE and --data A.json[,B.json]");
+                if (tokenizer == null || tokenizer.size() != 1 || data == null) {
+                    throw new IllegalArgumentException("bench prepare needs --tokenizer FILE (one) and --data A.json[,B.json]");
+                }
                 Path work = java.nio.file.Files.createTempDirectory("lora4j-bench-prepare");
                 try {
-                    io.lora4j.data.PrepareBenchmark.run(tokenizer, data, records, work, System.out);
+                    io.lora4j.data.PrepareBenchmark.run(tokenizer.get(0), data, records, work, System.out);
                 } finally {
                     io.lora4j.data.PrepareBenchmark.deleteTree(work); // the input copy and every run's dataset: hundreds of MB
                 }

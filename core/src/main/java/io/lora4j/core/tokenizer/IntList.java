@@ -16,6 +16,12 @@ final class IntList {
         a[n++] = v;
     }
 
+    void addAll(int[] values) {
+        if (n + values.length > a.length) a = Arrays.copyOf(a, Math.max(n * 2, n + values.length));
+        System.arraycopy(values, 0, a, n, values.length);
+        n += values.length;
+    }
+
     int get(int i) {
         return a[i];
     }
@@ -24,7 +30,15 @@ final class IntList {
         return n;
     }
 
+    void clear() {
+        n = 0;
+    }
+
     int[] toArray() {
         return Arrays.copyOf(a, n);
+    }
+
+    int[] copyOfRange(int from, int to) {
+        return Arrays.copyOfRange(a, from, to);
     }
 }

@@ -21,6 +21,8 @@ final class SpecialTokenSplitter {
 
     private final String[] pieces;
     private final int[] ids;
+    /** The first chars of the pieces, so a text that has none of them is passed over in one scan. */
+    private final java.util.BitSet firstChars = new java.util.BitSet();
 
     SpecialTokenSplitter(TokenizerModel m, boolean parseSpecial) {
         List<Integer> chosen = new ArrayList<>();
@@ -35,15 +37,22 @@ final class SpecialTokenSplitter {
         ids = chosen.stream().mapToInt(Integer::intValue).toArray();
         pieces = new String[ids.length];
         for (int i = 0; i < ids.length; i++) pieces[i] = m.tokens()[ids[i]];
+        for (String p : pieces) firstChars.set(p.charAt(0));
     }
 
     boolean isEmpty() {
         return ids.length == 0;
     }
 
+    private boolean mayContainPiece(String text) {
+        for (int i = 0; i < text.length(); i++) if (firstChars.get(text.charAt(i))) return true;
+        return false;
+    }
+
     List<Fragment> split(String text) {
         List<Fragment> fragments = new ArrayList<>();
         fragments.add(new Fragment(0, text.length(), -1));
+        if (!mayContainPiece(text)) return fragments;
         for (int s = 0; s < ids.length; s++) {
             String p = pieces[s];
             List<Fragment> next = new ArrayList<>(fragments.size() + 4);

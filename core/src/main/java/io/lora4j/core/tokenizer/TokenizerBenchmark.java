@@ -25,7 +25,7 @@ public final class TokenizerBenchmark {
             List<Path> toks = new ArrayList<>(), files = new ArrayList<>();
             for (String t : args[0].split(",")) toks.add(Path.of(t));
             for (int i = 1; i < args.length; i++) files.add(Path.of(args[i]));
-            compare(toks, files, 15, System.out);
+            compare(toks, files, 9, System.out);
             return;
         }
         Path data = Path.of("..", "shared", "data");
@@ -40,25 +40,47 @@ public final class TokenizerBenchmark {
     }
 
     /**
-     * Several tokenizers on the same texts, one pass of each in turn for {@code rounds} rounds (after a warm-up), so a
-     * busy machine slows them alike; prints the median MB/s of each per file.
+     * Several tokenizers side by side on the same texts (one row per file, e.g. per language): one pass of each in turn
+     * for {@code rounds} rounds after a warm-up, so a busy machine slows them alike, timed by the thread's CPU time
+     * (other processes on a shared machine count less than in wall time); prints the median MB/s of each.
      */
     public static void compare(List<Path> tokenizerPaths, List<Path> alpacaFiles, int rounds, PrintStream out) throws IOException {
         List<Tokenizer> toks = new ArrayList<>();
         for (Path p : tokenizerPaths) toks.add(Tokenizers.load(p));
-        out.println("| file | MB (UTF-8) | " + String.join(" | ", tokenizerPaths.stream().map(p -> p.getNameCount() >= 3 ? p.subpath(p.getNameCount() - 3, p.getNameCount()) + " MB/s" : p + " MB/s").toList()) + " |");
-        out.println("|---|---|" + "---|".repeat(toks.size()));
+        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+        boolean cpuTime = cpu.isCurrentThreadCpuTimeSupported();
+        out.printf("1 thread, MB/s of UTF-8 input over %s, median of %d rounds with the tokenizers in turn:%n", cpuTime ? "the thread's CPU time" : "wall time", rounds);
+        List<String> names = new ArrayList<>();
+        for (int k = 0; k < toks.size(); k++) {
+            Path p = tokenizerPaths.get(k);
+            names.add(p.getNameCount() >= 3 ? p.subpath(p.getNameCount() - 3, p.getNameCount()).toString() : p.toString());
+            out.println("  " + (char) ('A' + k) + " = " + names.get(k) + ": " + toks.get(k));
+        }
+        StringBuilder head = new StringBuilder("| file | MB (UTF-8) |"), rule = new StringBuilder("|---|---|");
+        for (int k = 0; k < toks.size(); k++) {
+            head.append(' ').append((char) ('A' + k)).append(" MB/s |");
+            rule.append("---|");
+        }
+        for (int k = 0; k < toks.size(); k++) {
+            head.append(' ').append((char) ('A' + k)).append(" tokens |");
+            rule.append("---|");
+        }
+        out.println(head);
+        out.println(rule);
         for (Path f : alpacaFiles) {
             List<String> texts = texts(f);
             long bytes = 0;
             for (String s : texts) bytes += s.getBytes(StandardCharsets.UTF_8).length;
+            long[] tokens = new long[toks.size()];
+            for (int k = 0; k < toks.size(); k++) for (String s : texts) tokens[k] += toks.get(k).encode(s, false).length;
             for (int w = 0; w < 3; w++) for (Tokenizer t : toks) for (String s : texts) t.encode(s, false);
             double[][] mbps = new double[toks.size()][rounds];
             for (int r = 0; r < rounds; r++) {
                 for (int k = 0; k < toks.size(); k++) {
-                    long t0 = System.nanoTime();
+                    long t0 = cpuTime ? cpu.getCurrentThreadCpuTime() : System.nanoTime();
                     for (String s : texts) toks.get(k).encode(s, false);
-                    mbps[k][r] = bytes / 1e6 / ((System.nanoTime() - t0) / 1e9);
+                    long t1 = cpuTime ? cpu.getCurrentThreadCpuTime() : System.nanoTime();
+                    mbps[k][r] = bytes / 1e6 / (Math.max(1, t1 - t0) / 1e9);
                 }
             }
             StringBuilder row = new StringBuilder(String.format("| %s | %.2f |", f.getFileName(), bytes / 1e6));
@@ -66,6 +88,7 @@ public final class TokenizerBenchmark {
                 java.util.Arrays.sort(m);
                 row.append(String.format(" %.2f |", m[m.length / 2]));
             }
+            for (long t : tokens) row.append(' ').append(t).append(" |");
             out.println(row);
         }
     }

@@ -74,6 +74,18 @@ class ByteLevelBpeTokenizerTest {
     }
 
     @Test
+    void aCharacterStartsAsOneSymbolOnlyWhereNoNeighbourCouldMergeFirst() {
+        // "é" is the bytes Ã ©, merged at rank 2. With "a" before it, "a é" (rank 0) could take the whole character
+        // early, but in real BPE "b a" (rank 1) comes first and "ba é" is no merge: starting "é" as one symbol would
+        // wrongly give "b" + "aé". After "b" nothing merges with it, so there it may start whole.
+        ByteLevelBpeTokenizer t = tokenizer("gpt-2", new String[] {"a Ã©", "b a", "Ã ©"}, List.of(), List.of(), List.of());
+        assertArrayEquals(new String[] {"ba", "Ã©"}, pieces(t, t.encode("baé", false)));
+        assertArrayEquals(new String[] {"aÃ©"}, pieces(t, t.encode("aé", false)));
+        assertArrayEquals(new String[] {"b", "Ã©"}, pieces(t, t.encode("bé", false)));
+        assertArrayEquals(new String[] {"Ã©", "ba"}, pieces(t, t.encode("éba", false)));
+    }
+
+    @Test
     void aMergeResultThatIsNotATokenFallsBackToItsAsciiBytes() {
         // the merges make "xy" and then "xyz", neither of which is a token: llama.cpp emits the single-byte tokens instead
         List<String> tokens = new ArrayList<>();
