@@ -52,8 +52,10 @@ public final class DemoData {
                     out.add("The opposite of " + a + " is " + OPPOSITE.get(a) + ". A " + a + " " + n1 + " is not " + OPPOSITE.get(a) + ".");
                 }
                 case 3 -> {
-                    int from = 1 + r.nextInt(4), to = from + 1 + r.nextInt(8);
-                    out.add("The " + n1 + " counts from " + from + " to " + to + ": " + count(from, to) + ".");
+                    int n = 2 + r.nextInt(8);
+                    StringBuilder b = new StringBuilder("The " + n1 + " counts:");
+                    for (int k = 1; k <= n; k++) b.append(' ').append(k);
+                    out.add(b.append('.').toString());
                 }
                 case 4 -> out.add("A " + n1 + " and a " + n1 + " are two " + n1 + "s. The " + n2 + " is " + a1 + ".");
                 case 5 -> out.add(pick(r, adjZh) + pick(r, NOUNS_ZH) + "喜欢" + pick(r, adjZh) + pick(r, NOUNS_ZH) + "。今天天气很好。");
@@ -102,11 +104,13 @@ public final class DemoData {
                 }
                 case 1 -> {
                     String a = pick(r, opp);
-                    yield new Instruction("The opposite of " + a + " is what?", "", OPPOSITE.get(a));
+                    yield new Instruction("What is the opposite of " + a + "?", "", OPPOSITE.get(a));
                 }
                 case 2 -> {
                     int from = 1 + r.nextInt(4), to = from + 2 + r.nextInt(6);
-                    yield new Instruction("Count from " + from + " to " + to + ".", "", count(from, to));
+                    StringBuilder b = new StringBuilder().append(from);
+                    for (int j = from + 1; j <= to; j++) b.append(' ').append(j);
+                    yield new Instruction("Count from " + from + " to " + to + ".", "", b.toString());
                 }
                 case 3 -> {
                     String last = pick(r, NOUNS);
@@ -136,18 +140,12 @@ public final class DemoData {
     public static List<Instruction> heldOut() {
         return List.of(new Instruction("Repeat the word twice.", "frog", "frog frog"),
                 new Instruction("Repeat the word twice.", "horse", "horse horse"),
-                new Instruction("The opposite of tall is what?", "", "short"),
+                new Instruction("What is the opposite of tall?", "", "short"),
                 new Instruction("Count from 1 to 6.", "", "1 2 3 4 5 6"),
                 new Instruction("What is the last word of the sentence?", "The old king sees a red lamp.", "lamp"),
                 new Instruction("把这个词重复两次。", "船", "船船"),
                 new Instruction("高的反义词是什么？", "", "矮"),
                 new Instruction("句子的第一个字是什么？", "马喜欢鱼。", "马"));
-    }
-
-    private static String count(int from, int to) {
-        StringBuilder b = new StringBuilder().append(from);
-        for (int j = from + 1; j <= to; j++) b.append(' ').append(j);
-        return b.toString();
     }
 
     private static String pick(SplittableRandom r, String[] a) {
