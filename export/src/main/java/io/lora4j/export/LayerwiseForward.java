@@ -92,12 +92,14 @@ final class LayerwiseForward {
 
     /** One projection (+ bias) applied to every sequence; its weight is released when this returns. */
     private static List<INDArray> project(LlamaConfig c, WeightSource w, int l, Projection p, List<INDArray> xs) throws IOException {
-        FrozenLinear lin = new FrozenLinear(matrix(w, p.hfWeightName(l), p.outFeatures(c), p.inFeatures(c)));
         INDArray b = c.hasBias(p) ? vector(w, p.hfBiasName(l), p.outFeatures(c)) : null;
         List<INDArray> ys = new ArrayList<>();
-        for (INDArray x : xs) {
-            INDArray y = lin.forward(x);
-            ys.add(b == null ? y : y.addiRowVector(b));
+        try (INDArray weight = matrix(w, p.hfWeightName(l), p.outFeatures(c), p.inFeatures(c))) { // freed now, not at the next GC
+            FrozenLinear lin = new FrozenLinear(weight);
+            for (INDArray x : xs) {
+                INDArray y = lin.forward(x);
+                ys.add(b == null ? y : y.addiRowVector(b));
+            }
         }
         return ys;
     }
