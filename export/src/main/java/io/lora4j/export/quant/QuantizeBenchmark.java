@@ -78,21 +78,27 @@ public final class QuantizeBenchmark {    static final GgmlType[] TYPES = {GgmlT
     }
 
     /**
-     * Best of 3 to 30 runs after a warm-up, ~1.5 s of work per cell; wall time, or with {@code cpuTime} the
-     * calling thread's CPU time (one thread runs on the caller), which a machine shared with other work disturbs less.
+     * Best of 5 to 200 runs, ~1.5 s of work per cell, after at least 0.5 s of warm-up (so the timed calls run fully
+     * JIT-compiled code), into one preallocated output as ggml's measurement does; wall time, or with {@code cpuTime}
+     * the calling thread's CPU time (one thread runs on the caller), which a machine shared with other work disturbs less.
      */
     private static double mbPerSecond(float[] x, int n, GgmlType t, int threads, double mb, boolean cpuTime) {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        byte[] out = new byte[(int) (t.rowBytes(n) * n)];
         long t0 = System.nanoTime();
-        Quantizers.quantize(x, n, n, t, threads); // warm-up (JIT)
-        double first = (System.nanoTime() - t0) / 1e9;
+        int calls = 0;
+        while (calls < 3 || System.nanoTime() - t0 < 500_000_000L) {
+            Quantizers.quantizeInto(x, n, n, t, threads, null, out);
+            calls++;
+        }
+        double each = (System.nanoTime() - t0) / 1e9 / calls;
         // best of many short runs: on a shared machine (or a VM whose host takes the CPU away, which even the
         // thread's CPU time does not see) only the best runs show the code's own speed
-        int reps = (int) Math.max(3, Math.min(30, 1.5 / Math.max(first, 1e-3)));
+        int reps = (int) Math.max(5, Math.min(200, 1.5 / Math.max(each, 1e-4)));
         double best = Double.MAX_VALUE;
         for (int i = 0; i < reps; i++) {
             long s = cpuTime ? mx.getCurrentThreadCpuTime() : System.nanoTime();
-            Quantizers.quantize(x, n, n, t, threads);
+            Quantizers.quantizeInto(x, n, n, t, threads, null, out);
             best = Math.min(best, ((cpuTime ? mx.getCurrentThreadCpuTime() : System.nanoTime()) - s) / 1e9);
         }
         return mb / best;

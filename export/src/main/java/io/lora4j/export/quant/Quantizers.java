@@ -89,13 +89,25 @@ public final class Quantizers {
             throw new IllegalArgumentException(type + ": " + nRows + "x" + rowLen + " quantizes to " + total + " bytes, more than one Java array holds");
         }
         byte[] out = new byte[(int) total];
+        quantizeInto(data, nRows, rowLen, type, threads, columnWeights, out);
+        return ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * The same into a caller's buffer of at least {@code nRows · type.rowBytes(rowLen)} bytes (a benchmark reuses one,
+     * as ggml's does: allocating and zeroing the output runs on one thread and would be timed as serial work).
+     */
+    public static void quantizeInto(float[] data, int nRows, int rowLen, GgmlType type, int threads, float[] columnWeights, byte[] out) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        if ((long) nRows * rowLen != data.length || out.length < type.rowBytes(rowLen) * nRows) {
+            throw new IllegalArgumentException(nRows + " rows of " + rowLen + " values: input of " + data.length + " or output of " + out.length + " bytes does not fit");
+        }
         int t = Math.max(1, Math.min(threads, nRows));
         if (t == 1) {
             quantizeRows(data, rowLen, type, columnWeights, out, 0, nRows);
         } else {
             runParallel(data, rowLen, type, columnWeights, out, nRows, t);
         }
-        return ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     private static void runParallel(float[] data, int rowLen, GgmlType type, float[] columnWeights, byte[] out, int nRows, int t) {
