@@ -18,7 +18,7 @@ import java.util.SplittableRandom;
  * Usage: {@code QuantizeBenchmark [n] [threads...]}, default 4096 and 1 plus all cores.
  */
 public final class QuantizeBenchmark {    static final GgmlType[] TYPES = {GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q2_K,
-            GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.F16, GgmlType.BF16};
+            GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.IQ4_NL, GgmlType.IQ4_XS, GgmlType.F16, GgmlType.BF16};
 
     private QuantizeBenchmark() {}
 
