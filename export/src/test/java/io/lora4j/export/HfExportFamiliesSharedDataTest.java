@@ -47,18 +47,24 @@ class HfExportFamiliesSharedDataTest {
         Path dir = SharedData.file("families/" + name);
         BaseModel base = ModelLoader.load(dir.resolve("model-f32.gguf"));
         Tokenizer gguf = base.requireTokenizer();
-        Path hf;
-        if (name.equals("llama3")) {
-            // the GGUF keeps Llama-3.1's RoPE scaling only as rope_freqs factors, which config.json cannot express yet:
-            // the tokenizer files alone, beside the family's own config.json
-            hf = Files.createDirectories(tmp.resolve("hf"));
-            HfTokenizerWriter.write(hf, gguf.model(), base.config().contextLength());
-            Files.copy(dir.resolve("hf/config.json"), hf.resolve("config.json"));
-        } else {
-            hf = HfExportSharedDataTest.export(base, null, tmp.resolve("out"));
+        // Llama-3's GGUF keeps its RoPE scaling only as rope_freqs factors: config.json gets the llama3 parameters
+        // recovered from them, which must be the family's own and give back the same factors
+        Path hf = HfExportSharedDataTest.export(base, null, tmp.resolve("out"));
+        JsonNode written = new ObjectMapper().readTree(hf.resolve("config.json").toFile()).path("rope_scaling");
+        JsonNode original = new ObjectMapper().readTree(dir.resolve("hf/config.json").toFile()).path("rope_scaling");
+        for (String k : new String[] {"rope_type", "factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"}) {
+            if (original.has(k) && original.get(k).isFloatingPointNumber()) {
+                assertEquals(original.get(k).asDouble(), written.path(k).asDouble(Double.NaN), 1e-4, name + " rope_scaling." + k);
+            } else if (original.has(k)) {
+                assertEquals(original.get(k).asText(), written.path(k).asText(), name + " rope_scaling." + k);
+            } else {
+                assertFalse(written.has(k), name + " rope_scaling." + k);
+            }
         }
+        var factors = base.config().ropeScaling();
+        if (factors != null) assertArrayEquals(factors.freqFactors(), ModelLoader.load(hf).config().ropeScaling().freqFactors(), 1e-6f);
         assertEquals(gguf.model().kind() == TokenizerModel.Kind.SPM, Files.exists(hf.resolve("tokenizer.model")));
-        Tokenizer back = name.equals("llama3") ? Tokenizers.load(hf) : ModelLoader.load(hf).requireTokenizer();
+        Tokenizer back = ModelLoader.load(hf).requireTokenizer();
         assertEquals(gguf.bosId(), back.bosId(), "bos");
         assertEquals(gguf.eosId(), back.eosId(), "eos");
         assertEquals(gguf.model().addBos(), back.model().addBos(), "add_bos_token");

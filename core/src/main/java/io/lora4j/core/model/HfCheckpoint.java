@@ -152,10 +152,16 @@ public final class HfCheckpoint implements WeightSource, AutoCloseable {
             throw new IllegalArgumentException("a sliding window of " + c.slidingWindow() + " needs a mistral config.json, not " + a.hfModelType);
         }
         RopeScaling rs = c.ropeScaling();
-        if (rs != null) {
-            if (!rs.hasLlama3Parameters()) {
-                throw new IllegalArgumentException("RoPE frequency factors without their llama3 parameters (read from a GGUF) cannot be written as rope_scaling");
+        if (rs != null && !rs.hasLlama3Parameters()) {
+            // a GGUF keeps only the factors: their llama3 parameters are recovered when the factors determine them
+            RopeScaling recovered = RopeScaling.recoverLlama3(rs.freqFactors(), c.headDim(), c.ropeTheta());
+            if (recovered == null) {
+                throw new IllegalArgumentException("RoPE frequency factors (read from a GGUF) that no llama3 rope_scaling reproduces cannot be written to config.json: "
+                        + java.util.Arrays.toString(rs.freqFactors()));
             }
+            rs = recovered;
+        }
+        if (rs != null) {
             ObjectNode r = n.putObject("rope_scaling");
             r.put("factor", rs.factor());
             r.put("low_freq_factor", rs.lowFreqFactor());

@@ -47,6 +47,50 @@ public record RopeScaling(String type, float factor, float lowFreqFactor, float 
         return new RopeScaling("llama3", factor, lowFreqFactor, highFreqFactor, originalContextLength, ff);
     }
 
+    /**
+     * The llama3 parameters behind a GGUF's factors, or null when they cannot be told. In the smooth band the factors
+     * give s = (C/λ − low)/(high − low), a line in 1/λ whose slope and intercept fix low/C and high/C; every C with
+     * those ratios yields the same factors, so C is taken where low = 1 (Llama-3.x's value) when that makes C a whole
+     * number of tokens (with a single rotary pair in the smooth band, low 1 and high 4 are assumed). The result must
+     * reproduce every factor to 1e-5, else null.
+     */
+    public static RopeScaling recoverLlama3(float[] freqFactors, int headDim, float theta) {
+        double factor = 0;
+        for (float f : freqFactors) factor = Math.max(factor, f);
+        if (!(factor > 1)) return null;
+        double sx = 0, sy = 0, sxx = 0, sxy = 0;
+        int n = 0;
+        for (int i = 0; i < freqFactors.length; i++) {
+            double f = freqFactors[i];
+            if (f <= 1 + 1e-6 || f >= factor * (1 - 1e-6)) continue;
+            double x = 1 / (2 * Math.PI * Math.pow(theta, 2.0 * i / headDim)); // 1/λ
+            double smooth = (1 / f - 1 / factor) / (1 - 1 / factor);
+            sx += x;
+            sy += smooth;
+            sxx += x * x;
+            sxy += x * smooth;
+            n++;
+        }
+        if (n == 0) return null;
+        // s = slope/λ + intercept; with one pair in the band the line is not determined and Llama-3.x's low 1, high 4 is assumed
+        double slope = n == 1 ? (3 * sy + 1) / sx / 3 : (n * sxy - sx * sy) / (n * sxx - sx * sx);
+        double intercept = n == 1 ? -1.0 / 3 : (sy - slope * sx) / n;
+        if (!(slope > 0) || !(intercept < 0)) return null;
+        long context = Math.round(-slope / intercept); // low = 1
+        if (context <= 0 || context > Integer.MAX_VALUE) return null;
+        double low = -intercept * context / slope, high = (1 - intercept) * context / slope;
+        RopeScaling r;
+        try {
+            r = llama3((float) factor, (float) low, (float) high, (int) context, headDim, theta);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        for (int i = 0; i < freqFactors.length; i++) {
+            if (Math.abs(r.freqFactors[i] - freqFactors[i]) > 1e-5 * freqFactors[i]) return null;
+        }
+        return r;
+    }
+
     /** Factors read as they are (a GGUF's {@code rope_freqs.weight}). */
     public static RopeScaling ofFactors(float[] freqFactors) {
         return new RopeScaling("freq_factors", Float.NaN, Float.NaN, Float.NaN, 0, freqFactors);
