@@ -160,6 +160,28 @@ public final class BlockWeight implements FrozenWeight {
         expander.expand(this, dst);
     }
 
+    /** Rows [from, to) over the same bytes (views of the mapping); only for a weight stored in row order. */
+    @Override
+    public FrozenWeight rowSlice(long from, long to) {
+        if (from < 0 || to > rows || from >= to) throw new IndexOutOfBoundsException("rows [" + from + ", " + to + ") of tensor '" + name + "' with " + rows + " rows");
+        if (rowSource != null) throw new UnsupportedOperationException("tensor '" + name + "': a slice of a row-permuted weight");
+        long rowBytes = type.rowBytes(cols);
+        java.util.List<ByteBuffer> out = new java.util.ArrayList<>();
+        for (long r = from; r < to; ) {
+            int part = (int) (r / rowsPerPart);
+            long inPart = r % rowsPerPart, n = Math.min(to - r, rowsPerPart - inPart);
+            ByteBuffer b = parts[part].duplicate();
+            b.position((int) (inPart * rowBytes)).limit((int) ((inPart + n) * rowBytes));
+            out.add(b.slice().order(ByteOrder.LITTLE_ENDIAN));
+            r += n;
+        }
+        // every piece but the last is whole rows of one part; BlockWeight needs equal pieces, so one piece per part
+        if (out.size() == 1) return new BlockWeight(name + "[" + from + ":" + to + "]", type, to - from, cols, out.toArray(new ByteBuffer[0]), to - from, null);
+        ByteBuffer joined = ByteBuffer.allocate(Math.toIntExact((to - from) * rowBytes)).order(ByteOrder.LITTLE_ENDIAN);
+        for (ByteBuffer b : out) joined.put(b);
+        return new BlockWeight(name + "[" + from + ":" + to + "]", type, to - from, cols, new ByteBuffer[] {joined.flip()}, to - from, null);
+    }
+
     /** Dequantizes stored row {@code stored} into {@code out[off..off+cols)}. */
     void dequantizeRow(long stored, float[] out, int off) {
         ByteBuffer p = parts[(int) (stored / rowsPerPart)];

@@ -1,6 +1,7 @@
 package io.lora4j.core.model;
 
 import io.lora4j.core.compute.Workspaces;
+import java.util.List;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
@@ -63,6 +64,9 @@ public final class CausalLmLoss {
         int V = output.outFeatures(), N = (int) xn.size(0);
         int[] target = targets(labels, V);
         if (target.length != N) throw new IllegalArgumentException(N + " hidden rows for " + target.length + " labels");
+        if (dWout == null && output instanceof FrozenLinear f && f.stored().denseAs(xn.dataType()) == null && V > VOCAB_ROWS) {
+            return inVocabSlices(f, xn, labels, withGradient, sumScale, VOCAB_ROWS);
+        }
         int count = counted(target);
         INDArray dxn = withGradient ? Nd4j.zeros(xn.dataType(), N, xn.size(1)) : null;
         MemoryWorkspace outer = Nd4j.getMemoryManager().getCurrentWorkspace();
@@ -84,6 +88,87 @@ public final class CausalLmLoss {
         }
         double loss = count > 0 ? total / count : Double.NaN;
         return new HiddenResult(loss, count, Workspaces.keep(dxn, outer));
+    }
+
+    /**
+     * Rows of the output matrix expanded at a time when it is stored quantized or in half precision: expanding all of
+     * it would make the shared scratch the size of the whole output matrix (500 MiB for a 32000 × 4096 vocabulary,
+     * 2 GiB for 128k), larger than any projection's.
+     */
+    static final int VOCAB_ROWS = 8192;
+
+    /**
+     * {@link #fromHidden} for a frozen output matrix, expanded {@code vocabRows} rows at a time: a first pass over
+     * the vocabulary slices keeps a running max and sum of exponentials per row (log-sum-exp without the whole row of
+     * logits); with a gradient, a second pass recomputes each slice's logits, turns them into (softmax − onehot) ·
+     * sumScale and adds their product with the slice into the input gradient.
+     */
+    static HiddenResult inVocabSlices(FrozenLinear output, INDArray xn, int[][] labels, boolean withGradient, double sumScale, int vocabRows) {
+        int N = (int) xn.size(0);
+        int[] target = targets(labels, output.outFeatures());
+        if (target.length != N) throw new IllegalArgumentException(N + " hidden rows for " + target.length + " labels");
+        int count = counted(target);
+        INDArray dxn = withGradient ? Nd4j.zeros(xn.dataType(), N, xn.size(1)) : null;
+        MemoryWorkspace outer = Nd4j.getMemoryManager().getCurrentWorkspace();
+        List<FrozenWeight> slices = output.rowChunks(vocabRows);
+        int rows = (int) Math.max(1, Math.min(N, CHUNK_LOGITS / vocabRows));
+        double total = 0;
+        for (int r0 = 0; r0 < N; r0 += rows) {
+            int r1 = Math.min(N, r0 + rows), n = r1 - r0;
+            if (counted(target, r0, r1) == 0) continue;
+            double[] max = new double[n], sum = new double[n], picked = new double[n];
+            java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
+            long v0 = 0;
+            for (FrozenWeight slice : slices) {
+                try (MemoryWorkspace ignored = Workspaces.layer()) {
+                    INDArray logits = sliceLogits(xn, r0, r1, slice);
+                    double[] cmax = logits.max(1).toDoubleVector();
+                    for (int r = 0; r < n; r++) {
+                        double m = Math.max(max[r], cmax[r]);
+                        sum[r] = sum[r] * Math.exp(max[r] - m);
+                        max[r] = m;
+                    }
+                    INDArray shifted = logits.subColumnVector(Nd4j.createFromArray(max).castTo(logits.dataType()).reshape(n, 1));
+                    double[] s = Transforms.exp(shifted, false).sum(1).toDoubleVector();
+                    for (int r = 0; r < n; r++) {
+                        sum[r] += s[r];
+                        int y = target[r0 + r];
+                        if (y >= v0 && y < v0 + slice.rows()) picked[r] = logits.getDouble(r, y - v0);
+                    }
+                }
+                v0 += slice.rows();
+            }
+            double[] lse = new double[n], scale = new double[n];
+            for (int r = 0; r < n; r++) {
+                lse[r] = max[r] + Math.log(sum[r]);
+                if (target[r0 + r] == IGNORE) continue;
+                total += lse[r] - picked[r];
+                scale[r] = sumScale;
+            }
+            if (dxn == null) continue;
+            v0 = 0;
+            INDArray dRows = dxn.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all());
+            for (FrozenWeight slice : slices) {
+                try (MemoryWorkspace ignored = Workspaces.layer()) {
+                    INDArray logits = sliceLogits(xn, r0, r1, slice);
+                    INDArray d = Transforms.exp(logits.subiColumnVector(Nd4j.createFromArray(lse).castTo(logits.dataType()).reshape(n, 1)), false);
+                    for (int r = 0; r < n; r++) {
+                        int y = target[r0 + r];
+                        if (y >= v0 && y < v0 + slice.rows()) d.putScalar(r, y - v0, d.getDouble(r, y - v0) - 1.0);
+                    }
+                    d.muliColumnVector(Nd4j.createFromArray(scale).castTo(d.dataType()).reshape(n, 1));
+                    dRows.addi(Nd4j.gemm(d, WeightScratch.expand(slice, xn.dataType()), false, false));
+                }
+                v0 += slice.rows();
+            }
+        }
+        return new HiddenResult(count > 0 ? total / count : Double.NaN, count, Workspaces.keep(dxn, outer));
+    }
+
+    /** Logits of rows [r0, r1) of xn against one slice of the output matrix (expanded into the shared scratch). */
+    private static INDArray sliceLogits(INDArray xn, int r0, int r1, FrozenWeight slice) {
+        INDArray x = xn.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all()).dup('c');
+        return Nd4j.gemm(x, WeightScratch.expand(slice, xn.dataType()), false, true);
     }
 
     /** Next-token targets per row (IGNORE where nothing is predicted), checked against the vocabulary. */

@@ -2,6 +2,7 @@ package io.lora4j.core.model;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** A frozen matrix held as an ND4J array (fp32, fp16, bf16, or fp64 in gradient checks): expansion is an ND4J cast. */
 public final class DenseWeight implements FrozenWeight {
@@ -51,6 +52,11 @@ public final class DenseWeight implements FrozenWeight {
     public INDArray rows(int[] ids, DataType type) {
         INDArray r = array.getRows(ids);
         return r.dataType() == type ? r : r.castTo(type);
+    }
+
+    @Override
+    public FrozenWeight rowSlice(long from, long to) {
+        return new DenseWeight(array.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()));
     }
 
     @Override

@@ -20,6 +20,19 @@ public final class FrozenLinear implements Linear {
         this.weight = weight;
     }
 
+    private volatile java.util.List<FrozenWeight> rowChunks; // made on first use, for one chunk size
+
+    /** The weight's rows in consecutive slices of {@code rows} rows (the last one shorter), made once and kept. */
+    public java.util.List<FrozenWeight> rowChunks(int rows) {
+        java.util.List<FrozenWeight> c = rowChunks;
+        if (c == null || c.get(0).rows() != Math.min(rows, weight.rows())) {
+            java.util.List<FrozenWeight> made = new java.util.ArrayList<>();
+            for (long r = 0; r < weight.rows(); r += rows) made.add(weight.rowSlice(r, Math.min(weight.rows(), r + rows)));
+            rowChunks = c = java.util.List.copyOf(made);
+        }
+        return c;
+    }
+
     /** The weight as stored. */
     public FrozenWeight stored() {
         return weight;

@@ -30,6 +30,12 @@ public interface FrozenWeight {
     /** Rows {@code ids} as a fresh (ids.length, cols) array of {@code type} (embedding lookups). */
     INDArray rows(int[] ids, DataType type);
 
+    /**
+     * Rows [from, to) as a weight of their own, sharing the stored values (no copy): the output matrix is expanded a
+     * slice of the vocabulary at a time ({@link CausalLmLoss}).
+     */
+    FrozenWeight rowSlice(long from, long to);
+
     /** The stored array itself when it is already a dense array of {@code type} (no copy needed), else null. */
     default INDArray denseAs(DataType type) {
         return null;

@@ -48,6 +48,51 @@ class ChunkedLossTest {
         assertNull(noGrad.dHidden());
     }
 
+    /**
+     * A frozen output matrix expanded a slice of the vocabulary at a time (online log-sum-exp) gives the loss and input
+     * gradient of the whole logits: in fp64 to 1e-12, and for a Q8_0 matrix held in three byte parts (slices that
+     * cross parts) against its fp32 expansion.
+     */
+    @Test
+    void vocabularySlicesGiveTheWholeLogitsLossAndInputGradient() {
+        int V = 50, d = 64, N = 9;
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        double[] xv = new double[N * d], wv = new double[V * d];
+        for (int i = 0; i < xv.length; i++) xv[i] = r.nextGaussian();
+        for (int i = 0; i < wv.length; i++) wv[i] = r.nextGaussian() * 0.5;
+        INDArray xn = Nd4j.create(xv, new long[] {N, d}, 'c'), w = Nd4j.create(wv, new long[] {V, d}, 'c');
+        int[][] labels = {{CausalLmLoss.IGNORE, 3, 49, 0, CausalLmLoss.IGNORE, 17, 17, 8, 42}};
+        FrozenLinear out = new FrozenLinear(w);
+        CausalLmLoss.HiddenResult whole = CausalLmLoss.fromHidden(out, xn, labels, true, 0.5, null, N);
+        for (int vocabRows : new int[] {1, 7, 16, 50, 64}) {
+            CausalLmLoss.HiddenResult sliced = CausalLmLoss.inVocabSlices(out, xn, labels, true, 0.5, vocabRows);
+            assertEquals(whole.count(), sliced.count());
+            assertEquals(whole.loss(), sliced.loss(), 1e-12 * whole.loss(), "loss, slices of " + vocabRows);
+            assertEquals(0, whole.dHidden().sub(sliced.dHidden()).amaxNumber().doubleValue(), 1e-12, "dxn, slices of " + vocabRows);
+            assertNull(CausalLmLoss.inVocabSlices(out, xn, labels, false, 0.5, vocabRows).dHidden());
+        }
+        assertTrue(whole.dHidden().amaxNumber().doubleValue() > 1e-3);
+
+        // Q8_0 rows split over three buffers of 20, 20 and 10 rows (as a mapping larger than 2 GiB is)
+        float[] wf = new float[V * d];
+        for (int i = 0; i < wf.length; i++) wf[i] = (float) wv[i];
+        io.lora4j.core.ggml.GgmlType q8 = io.lora4j.core.ggml.GgmlType.Q8_0;
+        byte[] bytes = new byte[(int) (V * q8.rowBytes(d))];
+        io.lora4j.core.ggml.GgmlQuantizer.quantize(q8, wf, 0, wf.length, bytes, 0);
+        int rb = (int) q8.rowBytes(d);
+        java.nio.ByteBuffer all = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.ByteBuffer[] parts = {all.slice(0, 20 * rb), all.slice(20 * rb, 20 * rb), all.slice(40 * rb, 10 * rb)};
+        FrozenLinear q = new FrozenLinear(new BlockWeight("output.weight", q8, V, d, parts, 20, null));
+        FrozenLinear expanded = new FrozenLinear(q.stored().toDense(DataType.FLOAT));
+        INDArray xf = xn.castTo(DataType.FLOAT);
+        CausalLmLoss.HiddenResult ref = CausalLmLoss.fromHidden(expanded, xf, labels, true, 0.5, null, N);
+        for (int vocabRows : new int[] {3, 15, 32}) {
+            CausalLmLoss.HiddenResult sliced = CausalLmLoss.inVocabSlices(q, xf, labels, true, 0.5, vocabRows);
+            assertEquals(ref.loss(), sliced.loss(), 1e-5 * ref.loss(), "Q8_0 loss, slices of " + vocabRows);
+            assertEquals(0, ref.dHidden().sub(sliced.dHidden()).amaxNumber().doubleValue(), 1e-5, "Q8_0 dxn, slices of " + vocabRows);
+        }
+    }
+
     /** The training path (hidden forward + lossAndBackward in a step workspace) equals logits + compute + backward, for every tensor. */
     @Test
     void lossAndBackwardEqualsTheLogitsPathForEveryParameter() throws Exception {

@@ -18,7 +18,7 @@ import io.lora4j.lora.LoraAdapter;
 import io.lora4j.lora.LoraConfig;
 import io.lora4j.trainer.GradientAccumulator;
 import io.lora4j.trainer.data.MicroBatch;
-import io.lora4j.trainer.optim.AdamW;
+import io.lora4j.trainer.optim.AdamW8bit;
 import io.lora4j.trainer.optim.AdamWSettings;
 import io.lora4j.trainer.params.LoraParameters;
 import java.io.BufferedReader;
@@ -247,7 +247,7 @@ public final class MemoryBenchmark {
         LlamaModel m = new LlamaModel(c, base.weights());
         LoraAdapter adapter = LoraAdapter.create(c, new LoraConfig(RANK, 2f * RANK, 0.05f, EnumSet.allOf(Projection.class), false), 1); // the setting: r 16 on all seven
         LoraParameters params = new LoraParameters(m, adapter);
-        AdamW opt = new AdamW(params, AdamWSettings.defaults());
+        AdamW8bit opt = new AdamW8bit(params, AdamWSettings.defaults()); // train.optimizer's default (8-bit state: 2 bytes per LoRA parameter)
         SplittableRandom r = new SplittableRandom(7);
         int[][] tokens = new int[1][T];
         for (int t = 0; t < T; t++) tokens[0][t] = r.nextInt(c.vocabSize());

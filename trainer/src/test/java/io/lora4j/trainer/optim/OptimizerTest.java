@@ -77,6 +77,31 @@ class OptimizerTest {
     }
 
     @Test
+    void adamWInChunksIsTheUnchunkedUpdate() {
+        TrainableParameters a = flat(1000, 37), b = flat(1000, 37);
+        SplittableRandom r = new SplittableRandom(3);
+        for (int i = 0; i < 1037; i++) {
+            double x = r.nextGaussian();
+            a.parameters().putScalar(i, x);
+            b.parameters().putScalar(i, x);
+        }
+        INDArray before = a.parameters().dup();
+        AdamWSettings st = new AdamWSettings(0.9, 0.99, 1e-8, 0.1);
+        AdamW whole = new AdamW(a, st), chunked = new AdamW(b, st);
+        for (int step = 0; step < 3; step++) {
+            for (int i = 0; i < 1037; i++) {
+                double g = r.nextGaussian();
+                a.gradients().putScalar(i, g);
+                b.gradients().putScalar(i, g);
+            }
+            whole.step(1e-2, Long.MAX_VALUE);
+            chunked.step(1e-2, 100); // 11 chunks, the last one short
+        }
+        assertEquals(a.parameters(), b.parameters()); // element-wise update: bit-identical
+        assertNotEquals(before, a.parameters());
+    }
+
+    @Test
     void eightBitMatchesThePlainJavaReference() {
         int n = 5000; // one 8-bit tensor with a partial last block
         TrainableParameters p = flat(n);
