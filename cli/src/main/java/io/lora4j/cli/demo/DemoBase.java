@@ -70,7 +70,7 @@ public final class DemoBase {
         tokText.add(PromptTemplate.ALPACA.promptInput() + PromptTemplate.ALPACA.promptNoInput());
         TokenizerModel tm = DemoTokenizer.train(tokText, 1024);
         Tokenizer tok = Tokenizers.of(tm);
-        LlamaConfig c = new LlamaConfig(128, 352, 4, 4, 2, 32, tm.size(), 256, 1e-5f, 10000f, false);
+        LlamaConfig c = new LlamaConfig(128, 352, 4, 4, 2, 32, tm.size(), 256, 1e-5f, 10000f, true);
         log.printf("== demo base model: tokenizer of %d pieces; pretraining a LLaMA (d %d, %d layers, %d heads, %d KV heads, %,d parameters) from scratch%n",
                 tm.size(), c.dim(), c.nLayers(), c.nHeads(), c.nKvHeads(), c.parameterCount());
         LlamaModel init = new LlamaModel(c, LlamaWeights.load(c, gaussian(c, 11), DataType.FLOAT), LinearFactory.FROZEN);
