@@ -40,7 +40,7 @@ final class Dropout {
 
     INDArray apply(INDArray x) {
         if (!active()) return x;
-        return x.mul(mask(x));
+        return mask(x).muli(x); // into the mask: one (N, in) temporary, not two
     }
 
     INDArray backward(INDArray dxd) {

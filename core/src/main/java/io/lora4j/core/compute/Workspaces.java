@@ -34,6 +34,15 @@ public final class Workspaces {
     }
 
     /**
+     * A workspace nested in the per-block one for one part of a block's backward pass (the recomputed forward, the
+     * feed-forward half, the attention half): opened for each part in turn, so its memory is the largest part's,
+     * not their sum. Only what the next part needs is copied out ({@link #keep}).
+     */
+    public static MemoryWorkspace part() {
+        return Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP, "lora4j-part");
+    }
+
+    /**
      * {@code a} in the workspace {@code outer} (a copy when it lives elsewhere, typically in the closing per-block
      * workspace), or detached into plain memory when {@code outer} is null; null stays null.
      */

@@ -59,7 +59,13 @@ public final class LlamaBackward {
         for (int l = c.nLayers() - 1; l >= 0; l--) {
             LlamaModel.LayerCache cache = fwd.layers().get(l);
             try (MemoryWorkspace inner = Workspaces.layer()) {
-                LlamaModel.LayerCache k = cache.isInputOnly() ? model.recompute(l, B, T, cache.x(), fwd.rope(), fwd.mask()) : cache;
+                LlamaModel.LayerCache k = cache;
+                if (cache.isInputOnly()) {
+                    // the recomputed forward's temporaries die with the part; only the cache moves to the block's workspace
+                    try (MemoryWorkspace part = Workspaces.part()) {
+                        k = model.recompute(l, B, T, cache.x(), fwd.rope(), fwd.mask()).keptIn(inner);
+                    }
+                }
                 dh = Workspaces.keep(blockBackward(model, l, B, T, k, fwd.rope(), dh, sink), outer);
             }
         }
@@ -85,6 +91,18 @@ public final class LlamaBackward {
         Linear o = model.linear(l, Projection.O), gate = model.linear(l, Projection.GATE);
         Linear up = model.linear(l, Projection.UP), down = model.linear(l, Projection.DOWN);
 
+        MemoryWorkspace block = Nd4j.getMemoryManager().getCurrentWorkspace();
+        INDArray dxMid;
+        try (MemoryWorkspace part = Workspaces.part()) { // the feed-forward half: its temporaries die here
+            dxMid = Workspaces.keep(ffnBackward(c, l, w, prefix, down, gate, up, k, dOut, sink), block);
+        }
+        try (MemoryWorkspace part = Workspaces.part()) { // the attention half
+            return Workspaces.keep(attentionBackward(c, l, B, T, w, prefix, q, kp, v, o, k, rope, dxMid, sink), block);
+        }
+    }
+
+    private static INDArray ffnBackward(LlamaConfig c, int l, LlamaWeights.Layer w, String prefix, Linear down, Linear gate, Linear up,
+                                        LlamaModel.LayerCache k, INDArray dOut, GradientSink sink) {
         // forward: out = down(act) + xMid
         biasGradient(c, l, Projection.DOWN, dOut, sink);
         INDArray dAct = down.backward(k.act(), dOut);
@@ -95,9 +113,12 @@ public final class LlamaBackward {
         biasGradient(c, l, Projection.UP, dGateUp[1], sink);
         INDArray dxnFfn = gate.backward(k.xnFfn(), dGateUp[0]).addi(up.backward(k.xnFfn(), dGateUp[1]));
         // forward: xnFfn = RMSNorm(xMid)
-        INDArray dxMid = RmsNorm.backward(dxnFfn, k.xMid(), k.rstdFfn(), w.ffnNorm(), sink.gradient(prefix + "post_attention_layernorm.weight"))
+        return RmsNorm.backward(dxnFfn, k.xMid(), k.rstdFfn(), w.ffnNorm(), sink.gradient(prefix + "post_attention_layernorm.weight"))
                 .addi(dOut);
+    }
 
+    private static INDArray attentionBackward(LlamaConfig c, int l, int B, int T, LlamaWeights.Layer w, String prefix, Linear q, Linear kp, Linear v,
+                                              Linear o, LlamaModel.LayerCache k, Rope rope, INDArray dxMid, GradientSink sink) {
         // forward: xMid = o(attnOut) (+ b) + x
         biasGradient(c, l, Projection.O, dxMid, sink);
         INDArray dAttn = o.backward(k.attnOut(), dxMid);

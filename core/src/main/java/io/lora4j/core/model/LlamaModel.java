@@ -161,7 +161,7 @@ public final class LlamaModel {
     }
 
     /**
-     * Each block runs in the per-block workspace, which is reset when the block ends: its temporaries (projections
+     * Each block runs in the per-block part workspace ({@link Workspaces#part}), which is reset when the block ends: its temporaries (projections
      * before reshaping, scores, RoPE and dropout intermediates, …) die there, and only what the backward pass needs —
      * everything in its {@link LayerCache}, or only its input under {@code recompute} — and its output are copied out to
      * the enclosing scope (the micro-batch's workspace, or plain memory).
@@ -187,7 +187,7 @@ public final class LlamaModel {
         MemoryWorkspace outer = Nd4j.getMemoryManager().getCurrentWorkspace();
         for (int l = 0; l < config.nLayers(); l++) {
             if (keepCaches && recompute) caches.add(LayerCache.inputOnly(h));
-            try (MemoryWorkspace ignored = Workspaces.layer()) {
+            try (MemoryWorkspace ignored = Workspaces.part()) { // the workspace the backward pass recomputes blocks in: one size for both
                 List<LayerCache> one = keepCaches && !recompute ? new ArrayList<>(1) : null;
                 INDArray out = block(l, B, T, h, rope, mask, one);
                 if (one != null) caches.add(one.get(0).keptIn(outer));

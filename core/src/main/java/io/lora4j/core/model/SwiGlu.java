@@ -16,11 +16,10 @@ public final class SwiGlu {
      * Returns {dGate, dUp}.
      */
     public static INDArray[] backward(INDArray da, INDArray gate, INDArray up) {
+        // three (N, f) arrays where five were: the products are formed in place
         INDArray sig = Transforms.sigmoid(gate, true);
-        INDArray silu = sig.mul(gate);
-        INDArray dUp = da.mul(silu);
-        INDArray dsilu = sig.rsub(1.0).muli(gate).addi(1.0).muli(sig); // σ(z)(1 + z(1−σ(z)))
-        INDArray dGate = da.mul(up).muli(dsilu);
-        return new INDArray[] {dGate, dUp};
+        INDArray dUp = sig.mul(gate).muli(da);                              // da ⊙ silu
+        INDArray dGate = sig.rsub(1.0).muli(gate).addi(1.0).muli(sig);     // σ(z)(1 + z(1−σ(z)))
+        return new INDArray[] {dGate.muli(up).muli(da), dUp};
     }
 }
