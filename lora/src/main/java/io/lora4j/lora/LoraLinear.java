@@ -1,7 +1,9 @@
 package io.lora4j.lora;
 
+import io.lora4j.core.compute.Workspaces;
 import io.lora4j.core.model.FrozenLinear;
 import io.lora4j.core.model.Linear;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -39,7 +41,15 @@ public final class LoraLinear implements Linear {
     @Override
     public INDArray forward(INDArray x) {
         INDArray y = base.forward(x);
-        INDArray u = Nd4j.gemm(dropout.apply(x), like(module.a(), x), false, true);  // (N, r)
+        INDArray u;                                                                     // (N, r)
+        if (dropout.active()) {
+            MemoryWorkspace outer = Nd4j.getMemoryManager().getCurrentWorkspace();
+            try (MemoryWorkspace ignored = Workspaces.adapterInput()) { // the dropped-out copy of x dies here
+                u = Workspaces.keep(Nd4j.gemm(dropout.apply(x), like(module.a(), x), false, true), outer);
+            }
+        } else {
+            u = Nd4j.gemm(x, like(module.a(), x), false, true);
+        }
         Nd4j.gemm(u, like(module.b(), x), y, false, true, module.scaling(), 1.0);     // y += s·u·Bᵀ
         return y;
     }

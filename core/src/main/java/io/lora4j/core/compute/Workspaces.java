@@ -42,6 +42,11 @@ public final class Workspaces {
         return Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP, "lora4j-part");
     }
 
+    /** A workspace for one adapter's dropped-out input (LoRA forward), reset after each projection. */
+    public static MemoryWorkspace adapterInput() {
+        return Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP, "lora4j-adapter-input");
+    }
+
     /**
      * {@code a} in the workspace {@code outer} (a copy when it lives elsewhere, typically in the closing per-block
      * workspace), or detached into plain memory when {@code outer} is null; null stays null.

@@ -94,7 +94,7 @@ public final class CausalAttention {
         scores.muli(1.0 / Math.sqrt(hd));
         if (mask == null) scores.reshape('c', (long) B * Hkv * g, T, T).addi(cachedMask(T, c.slidingWindow(), q.dataType())); // a view: adds in place
         else scores.reshape('c', B, (long) Hkv * g, T, T).addi(mask);
-        INDArray p = Nd4j.createUninitialized(q.dataType(), scores.shape());
+        INDArray p = scores; // softmax in place: the scores are not needed after it
         Nd4j.exec(new SoftMax(scores, p, 3));
         if (f16Cache) p = roundToHalf(p); // …and the probabilities to f16 for the product with the f16 V cache
 

@@ -66,7 +66,9 @@ public final class LlamaBackward {
                         k = model.recompute(l, B, T, cache.x(), fwd.rope(), fwd.mask()).keptIn(inner);
                     }
                 }
-                dh = Workspaces.keep(blockBackward(model, l, B, T, k, fwd.rope(), dh, sink), outer);
+                // into the one buffer every layer's gradient passes through (keeping each in the bump-allocated
+                // outer workspace would hold all of them until the micro-batch ends: 8 MiB a layer at 7B)
+                dh.assign(blockBackward(model, l, B, T, k, fwd.rope(), dh, sink));
             }
         }
 

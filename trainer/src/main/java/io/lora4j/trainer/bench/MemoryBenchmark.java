@@ -261,7 +261,7 @@ public final class MemoryBenchmark {
         opt.step(1e-4);
         double seconds = (System.nanoTime() - t0) / 1e9;
         long stepPeak = Math.max(sampler.stop(), status("VmHWM:"));
-        long ws = workspaceBytes("lora4j-train"), layerWs = workspaceBytes("lora4j-layer"), scratch = WeightScratch.elements() * 4;
+        long ws = workspaceBytes("lora4j-train"), layerWs = workspaceBytes("lora4j-layer") + workspaceBytes("lora4j-part"), scratch = WeightScratch.elements() * 4;
         // after the step, so its arrays are not in the step's peak: the same gemm peak and FLOP count as bench train
         double flop = (TrainBenchmark.trainingFlops(c, 1, T, RANK) + (recompute ? TrainBenchmark.forwardFlops(c, 1, T, RANK) : 0)) / 1e9;
         double gemmPeak = TrainBenchmark.gemmPeak(c, T);
@@ -373,7 +373,7 @@ public final class MemoryBenchmark {
     public record Row(GgmlType type, int layers, String stepLine, ExportResult export, String note) {}
 
     public static final String HEADER = "| base | layers | train peak RSS MiB | step s | export peak RSS MiB | off-heap peak MiB | tokens/s"
-            + " | fraction of gemm peak | export MB/s | stored matrices MiB | RSS after load MiB | block workspace MiB | expansion scratch MiB | loss | note |";
+            + " | fraction of gemm peak | export MB/s | stored matrices MiB | RSS after load MiB | block workspaces MiB | expansion scratch MiB | loss | note |";
     private static final int COLUMNS = 15;
 
     /** The Markdown header and alignment lines. */
