@@ -26,16 +26,16 @@ final class LayerwiseForward {
     /** The final hidden states (T, d) of each sequence, before the output norm. */
     static List<INDArray> hidden(LlamaConfig c, WeightSource w, List<int[]> seqs) throws IOException {
         List<INDArray> h = new ArrayList<>();
-        float[] emb = w.read("model.embed_tokens.weight", c.vocabSize(), c.dim());
-        for (int[] s : seqs) {
-            float[] rows = new float[s.length * c.dim()];
-            for (int i = 0; i < s.length; i++) {
-                if (s[i] < 0 || s[i] >= c.vocabSize()) throw new IllegalArgumentException("token id " + s[i] + " is outside the vocabulary [0, " + c.vocabSize() + ")");
-                System.arraycopy(emb, s[i] * c.dim(), rows, i * c.dim(), c.dim());
-            }
-            h.add(Nd4j.create(rows, new long[] {s.length, c.dim()}, 'c'));
+        int[] all = seqs.stream().flatMapToInt(java.util.Arrays::stream).toArray();
+        for (int id : all) {
+            if (id < 0 || id >= c.vocabSize()) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + c.vocabSize() + ")");
         }
-        emb = null;
+        float[] rows = w.readRows("model.embed_tokens.weight", c.vocabSize(), c.dim(), all); // only the rows of these tokens
+        int at = 0;
+        for (int[] s : seqs) {
+            h.add(Nd4j.create(java.util.Arrays.copyOfRange(rows, at * c.dim(), (at + s.length) * c.dim()), new long[] {s.length, c.dim()}, 'c'));
+            at += s.length;
+        }
         List<Rope> ropes = new ArrayList<>();
         for (int[] s : seqs) ropes.add(Rope.forPositions(0, s.length, c));
         for (int l = 0; l < c.nLayers(); l++) h = block(c, w, l, h, seqs, ropes);
@@ -45,20 +45,21 @@ final class LayerwiseForward {
     /** Hands each sequence's logits (T, V) to {@code out}, one at a time. */
     static void logits(LlamaConfig c, WeightSource w, List<INDArray> hidden, BiConsumer<Integer, INDArray> out) throws IOException {
         INDArray norm = vector(w, "model.norm.weight", c.dim());
-        float[] head = w.read(c.tiedEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight", c.vocabSize(), c.dim());
+        String head = c.tiedEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
         List<INDArray> xn = new ArrayList<>();
         for (INDArray x : hidden) xn.add(RmsNorm.forward(x, RmsNorm.rstd(x, c.rmsNormEps()), norm));
-        // the output matrix goes off-heap a slice of vocabulary rows at a time: a 32000-row head is not held twice
+        // the output matrix is read a slice of vocabulary rows at a time: a 32000-row head is never held whole
         List<List<INDArray>> parts = new ArrayList<>();
         for (int i = 0; i < xn.size(); i++) parts.add(new ArrayList<>());
-        int rowsPerSlice = Math.max(1, (1 << 24) / c.dim());
+        int rowsPerSlice = Math.max(1, (int) (LlamaGgufWriter.PART_VALUES / c.dim()));
         for (int r0 = 0; r0 < c.vocabSize(); r0 += rowsPerSlice) {
             int n = Math.min(rowsPerSlice, c.vocabSize() - r0);
-            float[] slice = java.util.Arrays.copyOfRange(head, r0 * c.dim(), (r0 + n) * c.dim());
-            FrozenLinear lin = new FrozenLinear(Nd4j.create(slice, new long[] {n, c.dim()}, 'c'));
-            for (int i = 0; i < xn.size(); i++) parts.get(i).add(lin.forward(xn.get(i)));
+            float[] slice = w.readRows(head, c.vocabSize(), c.dim(), WeightSource.rowRange(r0, r0 + n));
+            try (INDArray sliceArray = Nd4j.create(slice, new long[] {n, c.dim()}, 'c')) {
+                FrozenLinear lin = new FrozenLinear(sliceArray);
+                for (int i = 0; i < xn.size(); i++) parts.get(i).add(lin.forward(xn.get(i)));
+            }
         }
-        head = null;
         for (int i = 0; i < xn.size(); i++) {
             List<INDArray> p = parts.get(i);
             out.accept(i, p.size() == 1 ? p.get(0) : Nd4j.hstack(p.toArray(INDArray[]::new)));
@@ -104,8 +105,17 @@ final class LayerwiseForward {
         return ys;
     }
 
+    /** The weight assembled off-heap from parts, so the heap never holds the whole fp32 matrix. */
     private static INDArray matrix(WeightSource w, String name, int rows, int cols) throws IOException {
-        return Nd4j.create(w.read(name, rows, cols), new long[] {rows, cols}, 'c');
+        INDArray m = Nd4j.createUninitializedDetached(org.nd4j.linalg.api.buffer.DataType.FLOAT, rows, cols);
+        int part = Math.max(1, (int) (LlamaGgufWriter.PART_VALUES / cols));
+        for (int r0 = 0; r0 < rows; r0 += part) {
+            int n = Math.min(part, rows - r0);
+            try (INDArray p = Nd4j.create(w.readRows(name, rows, cols, WeightSource.rowRange(r0, r0 + n)), new long[] {n, cols}, 'c')) {
+                m.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(r0, r0 + n), org.nd4j.linalg.indexing.NDArrayIndex.all()).assign(p);
+            }
+        }
+        return m;
     }
 
     private static INDArray vector(WeightSource w, String name, int n) throws IOException {

@@ -47,10 +47,20 @@ public final class LlamaGgufWriter {
         GgufWriter g = new GgufWriter();
         putMetadata(g, name, c, tok, preset, imatrix, imatrixName);
         for (Planned t : plan(c, preset, imatrix)) {
-            g.addTensor(t.name, t.ne, t.type, () -> Quantizers.quantize(t.values(w, c), t.rows(), t.rowLen(), t.type, threads, t.importance));
+            if (t.isMatrix()) {
+                g.addTensorStream(t.name, t.ne, t.type, ch -> t.writeQuantized(w, threads, PART_VALUES, ch));
+            } else {
+                g.addTensor(t.name, t.ne, t.type, () -> Quantizers.quantize(t.values(w, c), t.rows(), t.rowLen(), t.type, threads, t.importance));
+            }
         }
         g.write(out);
     }
+
+    /**
+     * Values per part when a matrix is read, merged, quantized and written a part at a time (16 MiB of fp32): a 7B
+     * export then holds a few such parts, not a 180 MiB projection or a 500 MiB output matrix with its copies.
+     */
+    static final long PART_VALUES = 1L << 22;
 
     /**
      * One tensor of the file: its GGUF name, the Hugging Face tensor it comes from (null: rope_freqs from the config),
@@ -73,6 +83,49 @@ public final class LlamaGgufWriter {
         float[] values(WeightSource w, LlamaConfig c) throws IOException {
             if (hfName == null) return c.ropeScaling().freqFactors().clone();
             return toGgufOrder(w.read(hfName, shape()));
+        }
+
+        /** A weight matrix of the model (not a norm, a bias or rope_freqs): these are streamed in parts. */
+        boolean isMatrix() {
+            return hfName != null && ne.length == 2;
+        }
+
+        /**
+         * Rows per part of about {@code maxValues} values; for permuted Q/K a whole number of heads, so the GGUF rows
+         * of a part are the Hugging Face rows of the same part, reordered within each head.
+         */
+        int partRows(long maxValues) {
+            int unit = permuteHeads > 0 ? rows() / permuteHeads : 1;
+            long n = Math.max(1, maxValues / rowLen()) / unit * unit;
+            return (int) Math.min(rows(), Math.max(unit, n));
+        }
+
+        /** GGUF rows [from, to) of the matrix as fp32 (from and to on part boundaries, see {@link #partRows}). */
+        float[] ggufRows(WeightSource w, int from, int to) throws IOException {
+            return partToGguf(w.readRows(hfName, rows(), rowLen(), WeightSource.rowRange(from, to)), to - from);
+        }
+
+        /** Rows of a part, Hugging Face order → GGUF order. */
+        float[] partToGguf(float[] v, int nRows) {
+            return permuteHeads > 0 ? QkPermutation.toGguf(v, nRows / (rows() / permuteHeads), rowLen()) : v;
+        }
+
+        /** Rows of a part, GGUF order → Hugging Face order. */
+        float[] partToHf(float[] v, int nRows) {
+            return permuteHeads > 0 ? QkPermutation.toHf(v, nRows / (rows() / permuteHeads), rowLen()) : v;
+        }
+
+        /**
+         * The matrix quantized a part at a time and written to {@code ch}: ggml quantizes every row on its own (with
+         * per-column importance weights), so the bytes are those of the whole matrix quantized at once.
+         */
+        void writeQuantized(WeightSource w, int threads, long partValues, java.nio.channels.WritableByteChannel ch) throws IOException {
+            int part = partRows(partValues);
+            for (int r0 = 0; r0 < rows(); r0 += part) {
+                int r1 = Math.min(rows(), r0 + part);
+                java.nio.ByteBuffer q = Quantizers.quantize(ggufRows(w, r0, r1), r1 - r0, rowLen(), type, threads, importance);
+                while (q.hasRemaining()) ch.write(q);
+            }
         }
 
         /** Hugging Face rows → GGUF rows (Q/K of llama only; a bias is permuted like a one-column matrix). */

@@ -39,6 +39,13 @@ final class MergedSource implements WeightSource {
         }
     }
 
+    /** Rows {@code ids} of s·B·A as fp32, row-major (ids.length, in). */
+    static float[] deltaRows(LoraModule m, int[] ids) {
+        try (INDArray d = m.deltaRows(ids); INDArray f = d.castTo(DataType.FLOAT).dup('c')) {
+            return f.data().asFloat();
+        }
+    }
+
     @Override
     public float[] read(String hfName, long... shape) throws IOException {
         float[] w = base.read(hfName, shape);
@@ -46,6 +53,18 @@ final class MergedSource implements WeightSource {
         if (m == null) return w;
         float[] d = delta(m);
         if (d.length != w.length) throw new IllegalArgumentException(hfName + ": the adapter's delta has " + d.length + " values, the weight " + w.length);
+        for (int i = 0; i < w.length; i++) w[i] += d[i];
+        return w;
+    }
+
+    /** The rows of the base with the same rows of the delta added: a tensor merged a part at a time. */
+    @Override
+    public float[] readRows(String hfName, long rows, long cols, int[] ids) throws IOException {
+        float[] w = base.readRows(hfName, rows, cols, ids);
+        LoraModule m = modules.get(hfName);
+        if (m == null) return w;
+        float[] d = deltaRows(m, ids);
+        if (d.length != w.length) throw new IllegalArgumentException(hfName + ": the adapter's delta has " + d.length + " values for these rows, the weight " + w.length);
         for (int i = 0; i < w.length; i++) w[i] += d[i];
         return w;
     }

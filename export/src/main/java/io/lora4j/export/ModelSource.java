@@ -124,6 +124,16 @@ public record ModelSource(String name, String source, LlamaConfig config, Weight
             }
 
             @Override
+            public float[] readRows(String hfName, long rows, long cols, int[] ids) throws IOException {
+                INDArray a = byName.get(hfName);
+                if (a == null || !java.util.Arrays.equals(a.shape(), new long[] {rows, cols})) return WeightSource.super.readRows(hfName, rows, cols, ids); // its errors name the tensor
+                WeightSource.checkRowIds(hfName, rows, ids);
+                try (INDArray r = a.getRows(ids); INDArray f = r.castTo(DataType.FLOAT).dup('c')) {
+                    return f.data().asFloat();
+                }
+            }
+
+            @Override
             public boolean contains(String hfName) {
                 return byName.containsKey(hfName);
             }

@@ -63,21 +63,26 @@ public final class WeightCarryCheck {
                 String name = m.projection().hfWeightName(m.layer());
                 LlamaGgufWriter.Planned t = plan.get(name);
                 if (t == null) throw new IllegalArgumentException(written + ": the adapter targets '" + name + "', which the model does not have");
-                float[] w = base.read(name, t.shape());
-                float[] d = MergedSource.delta(m);
-                float[] fw = file.read(name, t.shape());
-                float[] qb = quantizedBase(w, t, threads);
                 double[] s = sums.computeIfAbsent(m.projection(), k -> new double[5]);
-                for (int i = 0; i < w.length; i++) {
-                    double fb = (double) fw[i] - qb[i];
-                    s[0] += fb * d[i];
-                    s[1] += (double) d[i] * d[i];
-                    double ew = (double) fw[i] - ((double) w[i] + d[i]);
-                    s[2] += ew * ew;
-                    double eb = (double) qb[i] - w[i];
-                    s[3] += eb * eb;
+                int part = t.partRows(LlamaGgufWriter.PART_VALUES); // a part at a time: a 7B projection is 180 MiB in fp32
+                for (int r0 = 0; r0 < t.rows(); r0 += part) {
+                    int r1 = Math.min(t.rows(), r0 + part);
+                    int[] ids = WeightSource.rowRange(r0, r1);
+                    float[] w = base.readRows(name, t.rows(), t.rowLen(), ids);
+                    float[] d = MergedSource.deltaRows(m, ids);
+                    float[] fw = file.readRows(name, t.rows(), t.rowLen(), ids);
+                    float[] qb = quantizedBase(w, t, r1 - r0, threads);
+                    for (int i = 0; i < w.length; i++) {
+                        double fb = (double) fw[i] - qb[i];
+                        s[0] += fb * d[i];
+                        s[1] += (double) d[i] * d[i];
+                        double ew = (double) fw[i] - ((double) w[i] + d[i]);
+                        s[2] += ew * ew;
+                        double eb = (double) qb[i] - w[i];
+                        s[3] += eb * eb;
+                    }
+                    s[4] += w.length;
                 }
-                s[4] += w.length;
             }
         }
         List<Kind> kinds = new ArrayList<>();
@@ -85,13 +90,13 @@ public final class WeightCarryCheck {
         return kinds;
     }
 
-    /** W through the file's own type and importance weights, back to fp32 in Hugging Face row order. */
-    static float[] quantizedBase(float[] w, LlamaGgufWriter.Planned t, int threads) {
+    /** Rows of W (a part of {@code nRows} rows, see {@link LlamaGgufWriter.Planned#partRows}) through the file's own type and importance weights, back to fp32 in Hugging Face row order. */
+    static float[] quantizedBase(float[] w, LlamaGgufWriter.Planned t, int nRows, int threads) {
         if (t.type() == GgmlType.F32) return w;
-        java.nio.ByteBuffer q = Quantizers.quantize(t.toGgufOrder(w.clone()), t.rows(), t.rowLen(), t.type(), threads, t.importance());
+        java.nio.ByteBuffer q = Quantizers.quantize(t.partToGguf(w.clone(), nRows), nRows, t.rowLen(), t.type(), threads, t.importance());
         float[] back = new float[w.length];
         GgmlDequantizer.dequantize(t.type(), q.order(java.nio.ByteOrder.LITTLE_ENDIAN), back, 0, back.length);
-        return t.toHfOrder(back);
+        return t.partToHf(back, nRows);
     }
 
     /** One line per projection kind, for the export log. */

@@ -26,4 +26,11 @@ public record LoraModule(int layer, Projection projection, INDArray a, INDArray 
     public INDArray delta() {
         return org.nd4j.linalg.factory.Nd4j.gemm(b, a, false, false).muli(scaling);
     }
+
+    /** Rows {@code ids} of {@link #delta} (ids.length, in): a streaming export merges a tensor a part at a time. */
+    public INDArray deltaRows(int[] ids) {
+        try (INDArray rowsOfB = b.getRows(ids)) {
+            return org.nd4j.linalg.factory.Nd4j.gemm(rowsOfB, a, false, false).muli(scaling);
+        }
+    }
 }

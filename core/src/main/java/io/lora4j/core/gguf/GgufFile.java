@@ -99,6 +99,25 @@ public final class GgufFile implements AutoCloseable {
     }
 
     /**
+     * Bytes [from, from + length) of a tensor's data read into a heap buffer (little-endian), not mapped: a streaming
+     * pass over a large model reads every tensor, and mappings would stay resident until they are garbage-collected.
+     */
+    public ByteBuffer readTensorBytes(GgufTensorInfo t, long from, int length) throws IOException {
+        check(t);
+        if (from < 0 || length < 0 || from > t.byteSize() - length) {
+            throw new IllegalArgumentException(path + ": bytes [" + from + ", " + (from + length) + ") outside tensor '" + t.name() + "' of " + t.byteSize() + " bytes");
+        }
+        ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+        long pos = header.dataStart() + t.offset() + from;
+        while (b.hasRemaining()) {
+            int n = channel.read(b, pos);
+            if (n < 0) throw new GgufFormatException(path + ": tensor '" + t.name() + "' is truncated at byte " + pos);
+            pos += n;
+        }
+        return b.flip();
+    }
+
+    /**
      * Copies a tensor's raw bytes to {@code out} through the file channel, without mapping them (a mapping stays
      * resident until it is garbage-collected; a streaming copy of a large model should not accumulate them).
      */

@@ -122,10 +122,7 @@ public final class GgufCheckpoint implements WeightSource {
     @Override
     public float[] read(String hfName, long... shape) throws IOException {
         GgufTensorInfo t = checkedTensor(hfName, shape.clone());
-        if (!GgmlDequantizer.supports(t.type())) {
-            throw new ModelFormatException(file.path() + ": tensor '" + t.name() + "' is stored as " + t.type() + ", which lora4j cannot expand"
-                    + " (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K); re-quantize the model to one of these");
-        }
+        requireExpandable(t);
         float[] v = file.readFloats(t);
         if (!config.architecture().ggufPermutesQk()) return v;
         int cols = shape.length == 2 ? (int) shape[1] : 1; // a bias is permuted like a one-column matrix
@@ -142,10 +139,7 @@ public final class GgufCheckpoint implements WeightSource {
     public FrozenWeight readStored(String hfName, long rows, long cols) throws IOException {
         GgufTensorInfo t = checkedTensor(hfName, new long[] {rows, cols});
         if (t.type() == GgmlType.F32) return WeightSource.super.readStored(hfName, rows, cols);
-        if (!GgmlDequantizer.supports(t.type())) {
-            throw new ModelFormatException(file.path() + ": tensor '" + t.name() + "' is stored as " + t.type() + ", which lora4j cannot expand"
-                    + " (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K); re-quantize the model to one of these");
-        }
+        requireExpandable(t);
         long rowBytes = t.type().rowBytes(cols);
         long rowsPerPart = Math.max(1, Integer.MAX_VALUE / rowBytes);
         int nParts = (int) ((rows + rowsPerPart - 1) / rowsPerPart);
@@ -154,10 +148,45 @@ public final class GgufCheckpoint implements WeightSource {
             long r0 = i * rowsPerPart, n = Math.min(rowsPerPart, rows - r0);
             parts[i] = file.tensorBytes(t, r0 * rowBytes, n * rowBytes);
         }
-        int[] rowSource = null;
-        if (config.architecture().ggufPermutesQk() && hfName.contains("q_proj.")) rowSource = QkPermutation.hfRowSources((int) rows, config.nHeads());
-        if (config.architecture().ggufPermutesQk() && hfName.contains("k_proj.")) rowSource = QkPermutation.hfRowSources((int) rows, config.nKvHeads());
-        return new BlockWeight(t.name(), t.type(), rows, cols, parts, rowsPerPart, rowSource);
+        return new BlockWeight(t.name(), t.type(), rows, cols, parts, rowsPerPart, rowSources(hfName, rows));
+    }
+
+    /**
+     * Only the rows asked for, read (not mapped) and dequantized; consecutive rows of the file in one read. Q/K rows
+     * are taken from their GGUF positions, so the result is in Hugging Face order as {@link #read} gives it.
+     */
+    @Override
+    public float[] readRows(String hfName, long rows, long cols, int[] ids) throws IOException {
+        GgufTensorInfo t = checkedTensor(hfName, new long[] {rows, cols});
+        requireExpandable(t);
+        WeightSource.checkRowIds(hfName, rows, ids);
+        int[] source = rowSources(hfName, rows);
+        int c = Math.toIntExact(cols);
+        long rowBytes = t.type().rowBytes(cols);
+        float[] out = new float[Math.multiplyExact(ids.length, c)];
+        for (int i = 0; i < ids.length; ) {
+            int first = source == null ? ids[i] : source[ids[i]], n = 1;
+            while (i + n < ids.length && (source == null ? ids[i + n] : source[ids[i + n]]) == first + n) n++;
+            ByteBuffer b = file.readTensorBytes(t, first * rowBytes, Math.toIntExact(n * rowBytes));
+            GgmlDequantizer.dequantize(t.type(), b, out, i * c, n * c);
+            i += n;
+        }
+        return out;
+    }
+
+    /** For llama's Q/K matrices, the GGUF row each Hugging Face row is stored at; null for every other tensor. */
+    private int[] rowSources(String hfName, long rows) {
+        if (!config.architecture().ggufPermutesQk()) return null;
+        if (hfName.contains("q_proj.")) return QkPermutation.hfRowSources((int) rows, config.nHeads());
+        if (hfName.contains("k_proj.")) return QkPermutation.hfRowSources((int) rows, config.nKvHeads());
+        return null;
+    }
+
+    private void requireExpandable(GgufTensorInfo t) throws ModelFormatException {
+        if (!GgmlDequantizer.supports(t.type())) {
+            throw new ModelFormatException(file.path() + ": tensor '" + t.name() + "' is stored as " + t.type() + ", which lora4j cannot expand"
+                    + " (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K); re-quantize the model to one of these");
+        }
     }
 
     private GgufTensorInfo checkedTensor(String hfName, long[] expected) throws GgufFormatException {

@@ -184,6 +184,25 @@ public final class HfCheckpoint implements WeightSource, AutoCloseable {
         return weights.readFloats(hfName);
     }
 
+    /** Only the rows asked for; consecutive rows in one read. */
+    @Override
+    public float[] readRows(String hfName, long rows, long cols, int[] ids) throws IOException {
+        long[] actual = weights.tensor(hfName).shape();
+        if (!Arrays.equals(actual, new long[] {rows, cols})) {
+            throw new ModelFormatException(dir + ": tensor '" + hfName + "' has shape " + Arrays.toString(actual) + ", expected " + Arrays.toString(new long[] {rows, cols}));
+        }
+        WeightSource.checkRowIds(hfName, rows, ids);
+        int c = Math.toIntExact(cols);
+        float[] out = new float[Math.multiplyExact(ids.length, c)];
+        for (int i = 0; i < ids.length; ) {
+            int n = 1;
+            while (i + n < ids.length && ids[i + n] == ids[i] + n) n++;
+            System.arraycopy(weights.readFloats(hfName, (long) ids[i] * c, Math.multiplyExact(n, c)), 0, out, i * c, n * c);
+            i += n;
+        }
+        return out;
+    }
+
     /** F16/BF16 tensors as memory-mapped rows (each under 2 GiB); anything else as fp32 values. */
     @Override
     public FrozenWeight readStored(String hfName, long rows, long cols) throws IOException {

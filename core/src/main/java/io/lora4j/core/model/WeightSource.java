@@ -23,6 +23,32 @@ public interface WeightSource {
         return new DenseWeight(org.nd4j.linalg.factory.Nd4j.create(v, new long[] {rows, cols}, 'c'));
     }
 
+    /**
+     * Rows {@code ids} of a (rows, cols) matrix as fp32, row-major in the order of {@code ids}, Hugging Face row order:
+     * how a streaming export reads a tensor in parts and a check looks up embedding rows. This default reads the whole
+     * tensor and copies the rows; a file source reads only those rows.
+     */
+    default float[] readRows(String hfName, long rows, long cols, int[] ids) throws IOException {
+        checkRowIds(hfName, rows, ids);
+        float[] all = read(hfName, rows, cols);
+        int c = Math.toIntExact(cols);
+        float[] out = new float[Math.multiplyExact(ids.length, c)];
+        for (int i = 0; i < ids.length; i++) System.arraycopy(all, ids[i] * c, out, i * c, c);
+        return out;
+    }
+
+    /** Rows [from, to): the ids of a part of a matrix, for {@link #readRows}. */
+    static int[] rowRange(int from, int to) {
+        return java.util.stream.IntStream.range(from, to).toArray();
+    }
+
+    /** Refuses a row id outside [0, rows), naming the tensor. */
+    static void checkRowIds(String hfName, long rows, int[] ids) {
+        for (int id : ids) {
+            if (id < 0 || id >= rows) throw new IndexOutOfBoundsException("row " + id + " of tensor '" + hfName + "' with " + rows + " rows");
+        }
+    }
+
     /** Whether a tensor exists (e.g. {@code lm_head.weight} is absent when embeddings are tied). */
     boolean contains(String hfName);
 

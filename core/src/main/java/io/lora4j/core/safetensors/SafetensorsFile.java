@@ -78,27 +78,47 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     float[] readFloats(String name, long chunkBytes) throws IOException {
-        SafetensorsTensor t = byName.get(name);
-        if (t == null) throw new SafetensorsFormatException(path + ": no tensor named '" + name + "'");
-        if (!t.dtype().isFloat()) throw new SafetensorsFormatException(path + ": tensor '" + name + "' is " + t.dtype() + ", expected F32, F16 or BF16");
+        SafetensorsTensor t = floatTensor(name);
         long count = t.elementCount();
         if (count > Integer.MAX_VALUE - 8) {
             throw new SafetensorsFormatException(path + ": tensor '" + name + "' has " + count + " elements, more than one Java float[] holds");
         }
         float[] out = new float[(int) count];
-        int size = t.dtype().size;
-        long perChunk = Math.max(1, chunkBytes / size);
+        long perChunk = Math.max(1, chunkBytes / t.dtype().size);
         for (long i0 = 0; i0 < count; i0 += perChunk) {
             int n = (int) Math.min(perChunk, count - i0);
-            ByteBuffer b = map(t.begin() + i0 * size, (long) n * size);
-            int o = (int) i0;
-            switch (t.dtype()) {
-                case F32 -> b.asFloatBuffer().get(out, o, n);
-                case F16 -> { for (int i = 0; i < n; i++) out[o + i] = Float16.halfToFloat(b.getShort()); }
-                default -> { for (int i = 0; i < n; i++) out[o + i] = Float16.bf16ToFloat(b.getShort()); }
-            }
+            convert(t, i0, n, out, (int) i0);
         }
         return out;
+    }
+
+    /** Values [from, from + count) of an F32, F16 or BF16 tensor as floats, row-major: a part of a large tensor. */
+    public float[] readFloats(String name, long from, int count) throws IOException {
+        SafetensorsTensor t = floatTensor(name);
+        if (from < 0 || count < 0 || from > t.elementCount() - count) {
+            throw new IllegalArgumentException(path + ": values [" + from + ", " + (from + count) + ") outside tensor '" + name + "' of " + t.elementCount());
+        }
+        float[] out = new float[count];
+        convert(t, from, count, out, 0);
+        return out;
+    }
+
+    private SafetensorsTensor floatTensor(String name) throws SafetensorsFormatException {
+        SafetensorsTensor t = byName.get(name);
+        if (t == null) throw new SafetensorsFormatException(path + ": no tensor named '" + name + "'");
+        if (!t.dtype().isFloat()) throw new SafetensorsFormatException(path + ": tensor '" + name + "' is " + t.dtype() + ", expected F32, F16 or BF16");
+        return t;
+    }
+
+    /** Values [from, from + n) of {@code t} converted into {@code out} at {@code o}. */
+    private void convert(SafetensorsTensor t, long from, int n, float[] out, int o) throws IOException {
+        int size = t.dtype().size;
+        ByteBuffer b = map(t.begin() + from * size, (long) n * size);
+        switch (t.dtype()) {
+            case F32 -> b.asFloatBuffer().get(out, o, n);
+            case F16 -> { for (int i = 0; i < n; i++) out[o + i] = Float16.halfToFloat(b.getShort()); }
+            default -> { for (int i = 0; i < n; i++) out[o + i] = Float16.bf16ToFloat(b.getShort()); }
+        }
     }
 
     private ByteBuffer map(long dataOffset, long length) throws IOException {

@@ -92,6 +92,11 @@ public final class ShardedSafetensors implements AutoCloseable {
         return fileOf(name).readFloats(name);
     }
 
+    /** Values [from, from + count) of the tensor, row-major (a part of a large tensor). */
+    public float[] readFloats(String name, long from, int count) throws IOException {
+        return fileOf(name).readFloats(name, from, count);
+    }
+
     /** The tensor's raw little-endian bytes as a read-only mapping (under 2 GiB). */
     public java.nio.ByteBuffer bytes(String name) throws IOException {
         SafetensorsFile f = fileOf(name);
