@@ -29,6 +29,27 @@ class HfRoundTripSharedDataTest {
         for (int t = 0; t < a.length; t++) assertArrayEquals(a[t], b[t], 0f);
     }
 
+    /** A streaming export reads a large tensor a few rows at a time: the rows of the whole tensor, across shards and half types. */
+    @Test
+    void rowsReadFromSafetensorsAreTheRowsOfTheWholeTensor(@TempDir Path tmp) throws Exception {
+        BaseModel gguf = ModelLoader.load(SharedData.file("reference/synth-a/f32.gguf"));
+        LlamaConfig c = gguf.config();
+        for (SafetensorsDType dtype : new SafetensorsDType[] {SafetensorsDType.F32, SafetensorsDType.F16, SafetensorsDType.BF16}) {
+            Path dir = tmp.resolve(dtype.name());
+            HfModelWriter.write(dir, c, gguf.weights(), dtype, 1_000_000, 1, 2);
+            HfCheckpoint hf = HfCheckpoint.open(dir);
+            int[] ids = {3, 4, 5, 0, c.dim() - 1, 7};
+            for (String name : new String[] {"model.embed_tokens.weight", "model.layers.1.self_attn.q_proj.weight", "model.layers.0.mlp.down_proj.weight"}) {
+                long rows = name.contains("embed") ? c.vocabSize() : c.dim(), cols = name.contains("down") ? c.hiddenDim() : c.dim();
+                float[] all = hf.read(name, rows, cols), part = hf.readRows(name, rows, cols, ids);
+                for (int i = 0; i < ids.length; i++) {
+                    assertArrayEquals(java.util.Arrays.copyOfRange(all, (int) (ids[i] * cols), (int) ((ids[i] + 1) * cols)),
+                            java.util.Arrays.copyOfRange(part, (int) (i * cols), (int) ((i + 1) * cols)), dtype + " " + name + " row " + ids[i]);
+                }
+            }
+        }
+    }
+
     @Test
     void loaderErrorsNameThePath(@TempDir Path tmp) throws Exception {
         ModelFormatException missing = assertThrows(ModelFormatException.class, () -> ModelLoader.load(tmp.resolve("nope.gguf")));
