@@ -30,7 +30,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--layers", defaultValue = "32", description = "bench memory: layers of the synthetic model") int layers;
     @Option(names = "--types", split = ",", defaultValue = "F32,BF16,Q8_0,Q4_0", description = "bench memory: storage types") List<String> types;
     @Option(names = "--step-heap", defaultValue = "2g", description = "bench memory: -Xmx of each step's JVM") String stepHeap;
-    @Option(names = "--export-heap", defaultValue = "2g", description = "bench memory: -Xmx of each export's JVM") String exportHeap;
+    @Option(names = "--export-heap", defaultValue = "1g", description = "bench memory: -Xmx of each export's JVM") String exportHeap;
     @Option(names = "--no-export", description = "bench memory: leave out the export column") boolean noExport;
     @Option(names = "--small", description = "bench train: only the d256 shape; bench quantize: 1024x1024") boolean small;
 

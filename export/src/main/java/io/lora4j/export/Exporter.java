@@ -5,8 +5,6 @@ import io.lora4j.core.model.BaseModel;
 import io.lora4j.core.model.GgufCheckpoint;
 import io.lora4j.core.model.HfModelWriter;
 import io.lora4j.core.model.LlamaConfig;
-import io.lora4j.core.model.LlamaWeights;
-import io.lora4j.core.model.ModelLoader;
 import io.lora4j.core.model.WeightSource;
 import io.lora4j.core.safetensors.SafetensorsDType;
 import io.lora4j.core.tokenizer.HfTokenizerWriter;
@@ -14,7 +12,6 @@ import io.lora4j.core.tokenizer.Tokenizer;
 import io.lora4j.export.quant.ImportanceMatrix;
 import io.lora4j.export.quant.QuantPreset;
 import io.lora4j.lora.LoraAdapter;
-import io.lora4j.lora.LoraMerge;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -23,7 +20,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Merge an adapter into its base and write the deliverables: one GGUF per preset, streamed tensor by tensor from the
@@ -60,27 +56,21 @@ public final class Exporter {
 
     /** Exports a model already in memory (its weights are read from memory one tensor at a time, as from a file). */
     public static List<Row> export(BaseModel base, LoraAdapter adapter, Path outDir, Options o, PrintStream log) throws IOException {
-        return export(ModelSource.of(base), () -> base, adapter, outDir, o, log);
+        return export(ModelSource.of(base), adapter, outDir, o, log);
     }
 
     /**
-     * Streams the export from a model file or directory: every tensor is read (memory-mapped), merged, quantized and
-     * written one at a time, and every check reads the written file back one tensor at a time, so memory does not
-     * grow with the number of layers. Only {@code --hf} loads the whole model (the HF writer takes whole weights).
+     * Streams the export from a model file or directory: every tensor is read, merged, quantized and written a part of
+     * its rows at a time, and every check reads the written file back the same way, so memory does not grow with the
+     * number of layers or the size of a tensor. {@code --hf} streams the same way, shard by shard.
      */
     public static List<Row> export(Path model, Optional<Path> tokenizer, LoraAdapter adapter, Path outDir, Options o, PrintStream log) throws IOException {
         try (ModelSource s = ModelSource.open(model, tokenizer)) {
-            return export(s, () -> ModelLoader.load(model, DataType.FLOAT, tokenizer), adapter, outDir, o, log);
+            return export(s, adapter, outDir, o, log);
         }
     }
 
-    /** Loads the whole base model, for the outputs that need it in memory. */
-    @FunctionalInterface
-    private interface FullModel {
-        BaseModel load() throws IOException;
-    }
-
-    private static List<Row> export(ModelSource src, FullModel full, LoraAdapter adapter, Path outDir, Options o, PrintStream log) throws IOException {
+    private static List<Row> export(ModelSource src, LoraAdapter adapter, Path outDir, Options o, PrintStream log) throws IOException {
         Tokenizer tok = src.tokenizer().orElseThrow(() -> new IllegalArgumentException(src.source()
                 + ": the base model has no tokenizer metadata; a GGUF without tokenizer.ggml.* cannot be used by llama.cpp (pass --tokenizer)"));
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new IOException("--out " + outDir + " is a file, expected an output directory");
@@ -93,8 +83,6 @@ public final class Exporter {
         if (!Files.isWritable(outDir)) throw new IOException(outDir + ": not writable");
         warnIfQuantizedBase(src.source(), log);
         LlamaConfig config = src.config();
-        BaseModel base = o.hf() ? full.load() : null; // only the HF directory needs the whole model in memory
-        LlamaWeights merged = base == null ? null : adapter == null ? base.weights() : LoraMerge.merge(base.weights(), adapter);
         WeightSource mergedSource = new MergedSource(src.weights(), adapter);
         int[][] prompts = o.evalSequences().stream().limit(4).map(s -> java.util.Arrays.copyOf(s, Math.min(s.length, 64))).toArray(int[][]::new);
         ImportanceMatrix imatrix = o.imatrix() == null ? null : ImportanceMatrix.read(o.imatrix());
@@ -131,9 +119,9 @@ public final class Exporter {
         }
         if (o.hf()) {
             Path hf = outDir.resolve("hf");
-            HfModelWriter.write(hf, base.config(), merged, SafetensorsDType.F16, 4L << 30, tok.bosId(), tok.eosId());
-            String tokFiles = writeTokenizerFiles(base, tok, hf);
-            log.println("wrote " + hf + " (Hugging Face " + base.config().architecture().hfClass + ", F16 safetensors, " + tokFiles + ")");
+            HfModelWriter.write(hf, config, mergedSource, SafetensorsDType.F16, 4L << 30, tok.bosId(), tok.eosId()); // shard by shard, tensor by tensor
+            String tokFiles = writeTokenizerFiles(src.source(), config, tok, hf);
+            log.println("wrote " + hf + " (Hugging Face " + config.architecture().hfClass + ", F16 safetensors, " + tokFiles + ")");
         }
         return rows;
     }
@@ -144,8 +132,8 @@ public final class Exporter {
      * A Hugging Face base's own tokenizer files are copied (with its generation_config.json, which may list several
      * EOS ids); any other base (GGUF, llama2.c) gets them written from its vocabulary. Returns what was done, for the log.
      */
-    private static String writeTokenizerFiles(BaseModel base, Tokenizer tok, Path hf) throws IOException {
-        Path src = Path.of(base.source());
+    private static String writeTokenizerFiles(String source, LlamaConfig config, Tokenizer tok, Path hf) throws IOException {
+        Path src = Path.of(source);
         if (Files.isDirectory(src) && Files.exists(src.resolve("tokenizer.json"))) {
             for (String f : HF_TOKENIZER_FILES) {
                 if (Files.exists(src.resolve(f))) Files.copy(src.resolve(f), hf.resolve(f), StandardCopyOption.REPLACE_EXISTING);
@@ -157,7 +145,7 @@ public final class Exporter {
         }
         List<Path> written;
         try {
-            written = HfTokenizerWriter.write(hf, tok.model(), base.config().contextLength());
+            written = HfTokenizerWriter.write(hf, tok.model(), config.contextLength());
         } catch (IllegalArgumentException e) { // a vocabulary with no tokenizer.json form: the weights are still worth having
             return "WARNING: no tokenizer files: " + e.getMessage();
         }

@@ -4,6 +4,7 @@ import io.lora4j.core.gguf.GgufFile;
 import io.lora4j.core.model.BaseModel;
 import io.lora4j.core.model.GgufCheckpoint;
 import io.lora4j.core.model.HfCheckpoint;
+import io.lora4j.core.model.InMemoryWeights;
 import io.lora4j.core.model.Llama2cCheckpoint;
 import io.lora4j.core.model.LlamaConfig;
 import io.lora4j.core.model.LlamaWeights;
@@ -97,52 +98,7 @@ public record ModelSource(String name, String source, LlamaConfig config, Weight
 
     /** In-memory weights by Hugging Face name; values as the old writer took them (cast to fp32, row-major). */
     static WeightSource inMemory(LlamaConfig c, LlamaWeights w) {
-        Map<String, INDArray> byName = new HashMap<>();
-        byName.put("model.embed_tokens.weight", w.tokenEmbedding());
-        byName.put("model.norm.weight", w.outputNorm());
-        if (!c.tiedEmbeddings()) byName.put("lm_head.weight", w.output());
-        for (int l = 0; l < w.layers().size(); l++) {
-            LlamaWeights.Layer layer = w.layers().get(l);
-            String prefix = "model.layers." + l + ".";
-            byName.put(prefix + "input_layernorm.weight", layer.attnNorm());
-            byName.put(prefix + "post_attention_layernorm.weight", layer.ffnNorm());
-            for (Projection p : Projection.values()) {
-                byName.put(p.hfWeightName(l), layer.w(p));
-                if (layer.b(p) != null) byName.put(p.hfBiasName(l), layer.b(p));
-            }
-        }
-        return new WeightSource() {
-            @Override
-            public float[] read(String hfName, long... shape) {
-                INDArray a = byName.get(hfName);
-                if (a == null) throw new IllegalArgumentException("in-memory model: no tensor '" + hfName + "'");
-                if (!java.util.Arrays.equals(a.shape(), shape)) {
-                    throw new IllegalArgumentException("in-memory model: tensor '" + hfName + "' has shape " + java.util.Arrays.toString(a.shape())
-                            + ", expected " + java.util.Arrays.toString(shape));
-                }
-                return a.castTo(DataType.FLOAT).dup('c').data().asFloat();
-            }
-
-            @Override
-            public float[] readRows(String hfName, long rows, long cols, int[] ids) throws IOException {
-                INDArray a = byName.get(hfName);
-                if (a == null || !java.util.Arrays.equals(a.shape(), new long[] {rows, cols})) return WeightSource.super.readRows(hfName, rows, cols, ids); // its errors name the tensor
-                WeightSource.checkRowIds(hfName, rows, ids);
-                try (INDArray r = a.getRows(ids); INDArray f = r.castTo(DataType.FLOAT).dup('c')) {
-                    return f.data().asFloat();
-                }
-            }
-
-            @Override
-            public boolean contains(String hfName) {
-                return byName.containsKey(hfName);
-            }
-
-            @Override
-            public String describe() {
-                return "in-memory model";
-            }
-        };
+        return new InMemoryWeights(c, w);
     }
 
     @Override

@@ -139,4 +139,24 @@ class PartwiseExportTest {
         float[] base = RANDOM.readRows(name, 512, 256, ids);
         assertFalse(Arrays.equals(base, rows), "the adapter changed the rows");
     }
+
+    /** --hf streams from the merged source shard by shard: the files of the in-memory merge (LoraMerge) written whole. */
+    @Test
+    void theStreamedHuggingFaceExportHasTheBytesOfTheInMemoryMerge(@TempDir Path tmp) throws Exception {
+        LoraAdapter a = LoraAdapter.create(C, new LoraConfig(4, 8f, 0f, EnumSet.allOf(Projection.class), false), 5);
+        Nd4j.getRandom().setSeed(9);
+        for (LoraModule m : a.modules()) m.b().assign(Nd4j.randn(DataType.FLOAT, m.b().shape()).muli(0.1));
+        Path streamed = tmp.resolve("streamed"), inMemory = tmp.resolve("memory");
+        io.lora4j.core.model.HfModelWriter.write(streamed, C, new MergedSource(RANDOM, a), io.lora4j.core.safetensors.SafetensorsDType.F16, 1_000_000, 1, 2);
+        io.lora4j.core.model.LlamaWeights merged = io.lora4j.lora.LoraMerge.merge(io.lora4j.core.model.LlamaWeights.load(C, RANDOM, DataType.FLOAT), a);
+        io.lora4j.core.model.HfModelWriter.write(inMemory, C, merged, io.lora4j.core.safetensors.SafetensorsDType.F16, 1_000_000, 1, 2);
+        java.util.List<String> files;
+        try (var l = java.nio.file.Files.list(streamed)) {
+            files = l.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+        assertTrue(files.stream().filter(f -> f.endsWith(".safetensors")).count() > 2, "sharded: " + files);
+        for (String f : files) {
+            assertArrayEquals(java.nio.file.Files.readAllBytes(inMemory.resolve(f)), java.nio.file.Files.readAllBytes(streamed.resolve(f)), f);
+        }
+    }
 }

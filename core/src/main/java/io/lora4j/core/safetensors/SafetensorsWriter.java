@@ -19,7 +19,15 @@ import java.util.Objects;
  * insertion order) padded with spaces to a multiple of 8 bytes, then the tensor bytes contiguous in the same order.
  */
 public final class SafetensorsWriter {
-    private final Map<String, SafetensorsData> tensors = new LinkedHashMap<>();
+    /** Writes a tensor's bytes when the writer reaches it, so a large model is never held whole. */
+    @FunctionalInterface
+    public interface TensorBytes {
+        void writeTo(WritableByteChannel ch) throws IOException;
+    }
+
+    private record Entry(SafetensorsDType dtype, long[] shape, long size, TensorBytes bytes) {}
+
+    private final Map<String, Entry> tensors = new LinkedHashMap<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
 
     public SafetensorsWriter metadata(String key, String value) {
@@ -29,9 +37,28 @@ public final class SafetensorsWriter {
 
     public SafetensorsWriter put(String name, SafetensorsData data) {
         Objects.requireNonNull(data, "data");
+        return add(name, new Entry(data.dtype(), data.shape(), data.byteSize(), ch -> writeFully(ch, data.data())));
+    }
+
+    /** A tensor whose bytes (exactly shape × dtype size, checked) are produced when the file is written. */
+    public SafetensorsWriter putStreamed(String name, SafetensorsDType dtype, long[] shape, TensorBytes bytes) {
+        return add(name, new Entry(dtype, shape.clone(), byteSize(dtype, shape), bytes));
+    }
+
+    /** Bytes of a tensor of {@code shape} stored as {@code dtype}. */
+    public static long byteSize(SafetensorsDType dtype, long[] shape) {
+        long n = dtype.size;
+        for (long d : shape) {
+            if (d < 0) throw new IllegalArgumentException("negative dimension in shape " + java.util.Arrays.toString(shape));
+            n = Math.multiplyExact(n, d);
+        }
+        return n;
+    }
+
+    private SafetensorsWriter add(String name, Entry e) {
         if (name == null || name.equals("__metadata__")) throw new IllegalArgumentException("'" + name + "' cannot name a tensor");
         if (tensors.containsKey(name)) throw new IllegalArgumentException("duplicate tensor '" + name + "'");
-        tensors.put(name, data);
+        tensors.put(name, e);
         return this;
     }
 
@@ -59,7 +86,7 @@ public final class SafetensorsWriter {
     /** Total tensor bytes (without the header). */
     public long dataBytes() {
         long n = 0;
-        for (SafetensorsData d : tensors.values()) n += d.byteSize();
+        for (Entry e : tensors.values()) n += e.size();
         return n;
     }
 
@@ -70,7 +97,28 @@ public final class SafetensorsWriter {
 
     public void write(WritableByteChannel ch) throws IOException {
         writeFully(ch, header());
-        for (SafetensorsData d : tensors.values()) writeFully(ch, d.data());
+        for (Map.Entry<String, Entry> t : tensors.entrySet()) {
+            long[] count = {0};
+            t.getValue().bytes().writeTo(new WritableByteChannel() { // counted: a wrong-sized tensor would shift every later one
+                @Override
+                public int write(ByteBuffer src) throws IOException {
+                    int n = ch.write(src);
+                    count[0] += n;
+                    return n;
+                }
+
+                @Override
+                public boolean isOpen() {
+                    return ch.isOpen();
+                }
+
+                @Override
+                public void close() {}
+            });
+            if (count[0] != t.getValue().size()) {
+                throw new IOException("tensor '" + t.getKey() + "' produced " + count[0] + " bytes, expected " + t.getValue().size());
+            }
+        }
     }
 
     private ByteBuffer header() {
@@ -80,14 +128,14 @@ public final class SafetensorsWriter {
             metadata.forEach(m::put);
         }
         long offset = 0;
-        for (Map.Entry<String, SafetensorsData> e : tensors.entrySet()) {
+        for (Map.Entry<String, Entry> e : tensors.entrySet()) {
             ObjectNode t = root.putObject(e.getKey());
             t.put("dtype", e.getValue().dtype().name());
             ArrayNode shape = t.putArray("shape");
             for (long d : e.getValue().shape()) shape.add(d);
             ArrayNode offsets = t.putArray("data_offsets");
             offsets.add(offset);
-            offset += e.getValue().byteSize();
+            offset += e.getValue().size();
             offsets.add(offset);
         }
         byte[] json = root.toString().getBytes(StandardCharsets.UTF_8);

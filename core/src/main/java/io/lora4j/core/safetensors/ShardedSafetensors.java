@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lora4j.core.io.AtomicFiles;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -152,25 +153,44 @@ public final class ShardedSafetensors implements AutoCloseable {
      * of the other layout is removed last, so the directory never points at missing data.
      */
     public static void write(Path dir, LinkedHashMap<String, SafetensorsData> tensors, long maxShardBytes, Map<String, String> metadata) throws IOException {
+        List<Streamed> streamed = new ArrayList<>();
+        tensors.forEach((name, d) -> streamed.add(new Streamed(name, d.dtype(), d.shape(), ch -> {
+            ByteBuffer b = d.data();
+            while (b.hasRemaining()) ch.write(b);
+        })));
+        writeStreamed(dir, streamed, maxShardBytes, metadata);
+    }
+
+    /** A tensor whose bytes are produced when its shard is written. */
+    public record Streamed(String name, SafetensorsDType dtype, long[] shape, SafetensorsWriter.TensorBytes bytes) {
+        long byteSize() {
+            return SafetensorsWriter.byteSize(dtype, shape);
+        }
+    }
+
+    /** As {@link #write(Path, LinkedHashMap, long, Map)}, with each tensor produced only when its shard is written. */
+    public static void writeStreamed(Path dir, List<Streamed> tensors, long maxShardBytes, Map<String, String> metadata) throws IOException {
         if (maxShardBytes <= 0) throw new IllegalArgumentException("maxShardBytes must be positive, got " + maxShardBytes);
-        List<List<String>> shards = new ArrayList<>();
-        List<String> current = new ArrayList<>();
+        List<List<Streamed>> shards = new ArrayList<>();
+        List<Streamed> current = new ArrayList<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
         long bytes = 0, total = 0;
-        for (Map.Entry<String, SafetensorsData> e : tensors.entrySet()) {
-            long b = e.getValue().byteSize();
+        for (Streamed t : tensors) {
+            if (!names.add(t.name())) throw new IllegalArgumentException("duplicate tensor '" + t.name() + "'");
+            long b = t.byteSize();
             if (!current.isEmpty() && bytes + b > maxShardBytes) {
                 shards.add(current);
                 current = new ArrayList<>();
                 bytes = 0;
             }
-            current.add(e.getKey());
+            current.add(t);
             bytes += b;
             total += b;
         }
         shards.add(current);
         Files.createDirectories(dir);
         if (shards.size() == 1) {
-            writeShard(dir.resolve(SINGLE), current, tensors, metadata);
+            writeShard(dir.resolve(SINGLE), current, metadata);
             Files.deleteIfExists(dir.resolve(INDEX));
             return;
         }
@@ -179,17 +199,17 @@ public final class ShardedSafetensors implements AutoCloseable {
         ObjectNode map = index.putObject("weight_map");
         for (int i = 0; i < shards.size(); i++) {
             String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
-            writeShard(dir.resolve(name), shards.get(i), tensors, metadata);
-            for (String t : shards.get(i)) map.put(t, name);
+            writeShard(dir.resolve(name), shards.get(i), metadata);
+            for (Streamed t : shards.get(i)) map.put(t.name(), name);
         }
         AtomicFiles.writeString(dir.resolve(INDEX), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(index) + "\n");
         Files.deleteIfExists(dir.resolve(SINGLE));
     }
 
-    private static void writeShard(Path p, List<String> names, Map<String, SafetensorsData> tensors, Map<String, String> metadata) throws IOException {
+    private static void writeShard(Path p, List<Streamed> tensors, Map<String, String> metadata) throws IOException {
         SafetensorsWriter w = new SafetensorsWriter();
         metadata.forEach(w::metadata);
-        for (String n : names) w.put(n, tensors.get(n));
+        for (Streamed t : tensors) w.putStreamed(t.name(), t.dtype(), t.shape(), t.bytes());
         w.write(p);
     }
 
