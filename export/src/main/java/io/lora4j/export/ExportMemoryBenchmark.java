@@ -173,7 +173,12 @@ public final class ExportMemoryBenchmark {
         try (GgufFile f = GgufFile.open(tokenizerFrom)) {
             tok = Tokenizers.fromGguf(f.metadata(), tokenizerFrom.toString());
         }
-        WeightSource random = new WeightSource() {
+        LlamaGgufWriter.write(out, "synthetic", c, synthetic(), tok, QuantPreset.F16, 2, null, null);
+    }
+
+    /** Gaussian weights (σ 0.02), norms near 1, one random stream per tensor name: deterministic, nothing in memory. */
+    static WeightSource synthetic() {
+        return new WeightSource() {
             @Override
             public float[] read(String hfName, long... shape) {
                 long n = 1;
@@ -195,6 +200,5 @@ public final class ExportMemoryBenchmark {
                 return "synthetic";
             }
         };
-        LlamaGgufWriter.write(out, "synthetic", c, random, tok, QuantPreset.F16, 2, null, null);
     }
 }

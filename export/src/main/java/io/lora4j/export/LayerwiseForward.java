@@ -51,7 +51,7 @@ final class LayerwiseForward {
         // the output matrix is read a slice of vocabulary rows at a time: a 32000-row head is never held whole
         List<List<INDArray>> parts = new ArrayList<>();
         for (int i = 0; i < xn.size(); i++) parts.add(new ArrayList<>());
-        int rowsPerSlice = Math.max(1, (int) (LlamaGgufWriter.PART_VALUES / c.dim()));
+        int rowsPerSlice = Math.max(1, (int) (WeightSource.PART_VALUES / c.dim()));
         for (int r0 = 0; r0 < c.vocabSize(); r0 += rowsPerSlice) {
             int n = Math.min(rowsPerSlice, c.vocabSize() - r0);
             float[] slice = w.readRows(head, c.vocabSize(), c.dim(), WeightSource.rowRange(r0, r0 + n));
@@ -108,7 +108,7 @@ final class LayerwiseForward {
     /** The weight assembled off-heap from parts, so the heap never holds the whole fp32 matrix. */
     private static INDArray matrix(WeightSource w, String name, int rows, int cols) throws IOException {
         INDArray m = Nd4j.createUninitializedDetached(org.nd4j.linalg.api.buffer.DataType.FLOAT, rows, cols);
-        int part = Math.max(1, (int) (LlamaGgufWriter.PART_VALUES / cols));
+        int part = Math.max(1, (int) (WeightSource.PART_VALUES / cols));
         for (int r0 = 0; r0 < rows; r0 += part) {
             int n = Math.min(part, rows - r0);
             try (INDArray p = Nd4j.create(w.readRows(name, rows, cols, WeightSource.rowRange(r0, r0 + n)), new long[] {n, cols}, 'c')) {

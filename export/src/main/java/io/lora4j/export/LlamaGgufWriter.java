@@ -48,19 +48,13 @@ public final class LlamaGgufWriter {
         putMetadata(g, name, c, tok, preset, imatrix, imatrixName);
         for (Planned t : plan(c, preset, imatrix)) {
             if (t.isMatrix()) {
-                g.addTensorStream(t.name, t.ne, t.type, ch -> t.writeQuantized(w, threads, PART_VALUES, ch));
+                g.addTensorStream(t.name, t.ne, t.type, ch -> t.writeQuantized(w, threads, WeightSource.PART_VALUES, ch));
             } else {
                 g.addTensor(t.name, t.ne, t.type, () -> Quantizers.quantize(t.values(w, c), t.rows(), t.rowLen(), t.type, threads, t.importance));
             }
         }
         g.write(out);
     }
-
-    /**
-     * Values per part when a matrix is read, merged, quantized and written a part at a time (16 MiB of fp32): a 7B
-     * export then holds a few such parts, not a 180 MiB projection or a 500 MiB output matrix with its copies.
-     */
-    static final long PART_VALUES = 1L << 22;
 
     /**
      * One tensor of the file: its GGUF name, the Hugging Face tensor it comes from (null: rope_freqs from the config),

@@ -64,7 +64,7 @@ public final class WeightCarryCheck {
                 LlamaGgufWriter.Planned t = plan.get(name);
                 if (t == null) throw new IllegalArgumentException(written + ": the adapter targets '" + name + "', which the model does not have");
                 double[] s = sums.computeIfAbsent(m.projection(), k -> new double[5]);
-                int part = t.partRows(LlamaGgufWriter.PART_VALUES); // a part at a time: a 7B projection is 180 MiB in fp32
+                int part = t.partRows(WeightSource.PART_VALUES); // a part at a time: a 7B projection is 180 MiB in fp32
                 for (int r0 = 0; r0 < t.rows(); r0 += part) {
                     int r1 = Math.min(t.rows(), r0 + part);
                     int[] ids = WeightSource.rowRange(r0, r1);

@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -35,28 +34,7 @@ import org.nd4j.linalg.factory.Nd4j;
 class PartwiseExportTest {
     static final LlamaConfig C = new LlamaConfig(256, 512, 2, 8, 4, 32, 300, 64, 1e-5f, 10000f, false);
 
-    /** Gaussian weights, one stream per tensor name; norms near 1. */
-    static final WeightSource RANDOM = new WeightSource() {
-        @Override
-        public float[] read(String hfName, long... shape) {
-            long n = 1;
-            for (long s : shape) n *= s;
-            float[] v = new float[Math.toIntExact(n)];
-            SplittableRandom r = new SplittableRandom(hfName.hashCode());
-            for (int i = 0; i < v.length; i++) v[i] = shape.length == 1 ? 1f + (float) (0.1 * r.nextGaussian()) : (float) (0.05 * r.nextGaussian());
-            return v;
-        }
-
-        @Override
-        public boolean contains(String hfName) {
-            return true;
-        }
-
-        @Override
-        public String describe() {
-            return "random";
-        }
-    };
+    static final WeightSource RANDOM = ExportMemoryBenchmark.synthetic();
 
     static TokenizerModel tokenizer() {
         String[] tokens = new String[C.vocabSize()];

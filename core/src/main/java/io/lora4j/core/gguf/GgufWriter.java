@@ -2,6 +2,7 @@ package io.lora4j.core.gguf;
 
 import io.lora4j.core.ggml.GgmlType;
 import io.lora4j.core.io.AtomicFiles;
+import io.lora4j.core.io.CountingChannel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -156,41 +157,14 @@ public final class GgufWriter {
     private void writeData(WritableByteChannel ch, Pending t) throws IOException {
         CountingChannel counted = new CountingChannel(ch);
         t.data.writeTo(counted);
-        if (counted.count != t.size) {
-            throw new IOException("tensor '" + t.info.name() + "' produced " + counted.count + " bytes, expected " + t.size);
+        if (counted.count() != t.size) {
+            throw new IOException("tensor '" + t.info.name() + "' produced " + counted.count() + " bytes, expected " + t.size);
         }
         writeFully(ch, ByteBuffer.allocate((int) (GgufHeader.align(t.size, alignment) - t.size)));
     }
 
     private static void writeFully(WritableByteChannel ch, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) ch.write(b);
-    }
-
-    /** Counts the bytes a tensor writes, so a wrong-sized tensor fails instead of shifting every later offset. */
-    private static final class CountingChannel implements WritableByteChannel {
-        private final WritableByteChannel ch;
-        long count;
-
-        CountingChannel(WritableByteChannel ch) {
-            this.ch = ch;
-        }
-
-        @Override
-        public int write(ByteBuffer src) throws IOException {
-            int n = ch.write(src);
-            count += n;
-            return n;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return ch.isOpen();
-        }
-
-        @Override
-        public void close() {
-            // the file's channel is closed by whoever opened it
-        }
     }
 
     private static void checkAlignment(long a) {

@@ -164,13 +164,8 @@ public final class GgufCheckpoint implements WeightSource {
         int c = Math.toIntExact(cols);
         long rowBytes = t.type().rowBytes(cols);
         float[] out = new float[Math.multiplyExact(ids.length, c)];
-        for (int i = 0; i < ids.length; ) {
-            int first = source == null ? ids[i] : source[ids[i]], n = 1;
-            while (i + n < ids.length && (source == null ? ids[i + n] : source[ids[i + n]]) == first + n) n++;
-            ByteBuffer b = file.readTensorBytes(t, first * rowBytes, Math.toIntExact(n * rowBytes));
-            GgmlDequantizer.dequantize(t.type(), b, out, i * c, n * c);
-            i += n;
-        }
+        WeightSource.forEachRun(ids, source, (first, at, n) ->
+                GgmlDequantizer.dequantize(t.type(), file.readTensorBytes(t, first * rowBytes, Math.toIntExact(n * rowBytes)), out, at * c, n * c));
         return out;
     }
 

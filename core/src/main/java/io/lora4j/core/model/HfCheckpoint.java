@@ -194,12 +194,8 @@ public final class HfCheckpoint implements WeightSource, AutoCloseable {
         WeightSource.checkRowIds(hfName, rows, ids);
         int c = Math.toIntExact(cols);
         float[] out = new float[Math.multiplyExact(ids.length, c)];
-        for (int i = 0; i < ids.length; ) {
-            int n = 1;
-            while (i + n < ids.length && ids[i + n] == ids[i] + n) n++;
-            System.arraycopy(weights.readFloats(hfName, (long) ids[i] * c, Math.multiplyExact(n, c)), 0, out, i * c, n * c);
-            i += n;
-        }
+        WeightSource.forEachRun(ids, null, (first, at, n) ->
+                System.arraycopy(weights.readFloats(hfName, (long) first * c, Math.multiplyExact(n, c)), 0, out, at * c, n * c));
         return out;
     }
 

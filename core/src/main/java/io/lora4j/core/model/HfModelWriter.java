@@ -25,7 +25,7 @@ public final class HfModelWriter {
 
     /**
      * Streams the model from {@code w} shard by shard: each tensor is read, converted and written when its shard
-     * reaches it, a matrix {@link #PART_VALUES} values at a time, so a 7B model is never held in memory.
+     * reaches it, a matrix {@link WeightSource#PART_VALUES} values at a time, so a 7B model is never held in memory.
      */
     public static void write(Path dir, LlamaConfig c, WeightSource w, SafetensorsDType dtype, long maxShardBytes, int bos, int eos) throws IOException {
         var configJson = HfCheckpoint.configJson(c, bos, eos, "float32"); // fails before writing when the config has no config.json form
@@ -50,9 +50,6 @@ public final class HfModelWriter {
         Files.writeString(dir.resolve("generation_config.json"), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(generationConfig(bos, eos)));
     }
 
-    /** Values per part when a matrix is read and converted (16 MiB of fp32). */
-    static final long PART_VALUES = 1L << 22;
-
     /** One tensor (a vector, or a matrix written a part of its rows at a time), produced when its shard is written. */
     private static void tensor(List<ShardedSafetensors.Streamed> out, WeightSource w, String name, SafetensorsDType dtype, long... shape) {
         out.add(new ShardedSafetensors.Streamed(name, dtype, shape, ch -> {
@@ -61,7 +58,7 @@ public final class HfModelWriter {
                 return;
             }
             long rows = shape[0], cols = shape[1];
-            int part = (int) Math.max(1, PART_VALUES / cols);
+            int part = (int) Math.max(1, WeightSource.PART_VALUES / cols);
             for (int r0 = 0; r0 < rows; r0 += part) {
                 int n = (int) Math.min(part, rows - r0);
                 float[] v = w.readRows(name, rows, cols, WeightSource.rowRange(r0, r0 + n));

@@ -10,6 +10,12 @@ import java.util.Set;
  */
 public interface WeightSource {
 
+    /**
+     * Values per part when a tensor is read a part of its rows at a time (16 MiB of fp32): the streaming writers and
+     * the export's checks then hold a few such parts, not a 180 MiB 7B projection or a 500 MiB output matrix.
+     */
+    long PART_VALUES = 1L << 22;
+
     /** The tensor's values; {@code shape} is the PyTorch shape the caller expects (checked by the source). */
     float[] read(String hfName, long... shape) throws IOException;
 
@@ -40,6 +46,25 @@ public interface WeightSource {
     /** Rows [from, to): the ids of a part of a matrix, for {@link #readRows}. */
     static int[] rowRange(int from, int to) {
         return java.util.stream.IntStream.range(from, to).toArray();
+    }
+
+    /** Rows {@code ids[at .. at + n)}, stored one after another from row {@code first}. */
+    @FunctionalInterface
+    interface RowRun {
+        void read(int first, int at, int n) throws IOException;
+    }
+
+    /**
+     * Calls {@code run} for each longest run of {@code ids} whose stored rows ({@code storedRow[id]}, or the id itself
+     * when {@code storedRow} is null) are consecutive, so a file source reads each run at once.
+     */
+    static void forEachRun(int[] ids, int[] storedRow, RowRun run) throws IOException {
+        for (int i = 0; i < ids.length; ) {
+            int first = storedRow == null ? ids[i] : storedRow[ids[i]], n = 1;
+            while (i + n < ids.length && (storedRow == null ? ids[i + n] : storedRow[ids[i + n]]) == first + n) n++;
+            run.read(first, i, n);
+            i += n;
+        }
     }
 
     /** Refuses a row id outside [0, rows), naming the tensor. */

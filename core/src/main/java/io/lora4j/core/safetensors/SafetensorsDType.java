@@ -16,6 +16,16 @@ public enum SafetensorsDType {
         return null;
     }
 
+    /** Bytes of a tensor of {@code shape} stored as this dtype. */
+    public long byteSize(long[] shape) {
+        long n = size;
+        for (long d : shape) {
+            if (d < 0) throw new IllegalArgumentException("negative dimension in shape " + java.util.Arrays.toString(shape));
+            n = Math.multiplyExact(n, d);
+        }
+        return n;
+    }
+
     /** Whether {@link SafetensorsFile#readFloats} converts this dtype. */
     public boolean isFloat() {
         return this == F32 || this == F16 || this == BF16;

@@ -15,11 +15,7 @@ public record SafetensorsData(SafetensorsDType dtype, long[] shape, ByteBuffer d
     public SafetensorsData {
         Objects.requireNonNull(dtype, "dtype");
         shape = shape.clone();
-        long n = dtype.size;
-        for (long d : shape) {
-            if (d < 0) throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
-            n = Math.multiplyExact(n, d);
-        }
+        long n = dtype.byteSize(shape);
         if (data.remaining() != n) {
             throw new IllegalArgumentException(data.remaining() + " bytes given, shape " + Arrays.toString(shape) + " of " + dtype + " needs " + n);
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lora4j.core.io.AtomicFiles;
+import io.lora4j.core.io.CountingChannel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -42,17 +43,7 @@ public final class SafetensorsWriter {
 
     /** A tensor whose bytes (exactly shape × dtype size, checked) are produced when the file is written. */
     public SafetensorsWriter putStreamed(String name, SafetensorsDType dtype, long[] shape, TensorBytes bytes) {
-        return add(name, new Entry(dtype, shape.clone(), byteSize(dtype, shape), bytes));
-    }
-
-    /** Bytes of a tensor of {@code shape} stored as {@code dtype}. */
-    public static long byteSize(SafetensorsDType dtype, long[] shape) {
-        long n = dtype.size;
-        for (long d : shape) {
-            if (d < 0) throw new IllegalArgumentException("negative dimension in shape " + java.util.Arrays.toString(shape));
-            n = Math.multiplyExact(n, d);
-        }
-        return n;
+        return add(name, new Entry(dtype, shape.clone(), dtype.byteSize(shape), bytes));
     }
 
     private SafetensorsWriter add(String name, Entry e) {
@@ -98,25 +89,10 @@ public final class SafetensorsWriter {
     public void write(WritableByteChannel ch) throws IOException {
         writeFully(ch, header());
         for (Map.Entry<String, Entry> t : tensors.entrySet()) {
-            long[] count = {0};
-            t.getValue().bytes().writeTo(new WritableByteChannel() { // counted: a wrong-sized tensor would shift every later one
-                @Override
-                public int write(ByteBuffer src) throws IOException {
-                    int n = ch.write(src);
-                    count[0] += n;
-                    return n;
-                }
-
-                @Override
-                public boolean isOpen() {
-                    return ch.isOpen();
-                }
-
-                @Override
-                public void close() {}
-            });
-            if (count[0] != t.getValue().size()) {
-                throw new IOException("tensor '" + t.getKey() + "' produced " + count[0] + " bytes, expected " + t.getValue().size());
+            CountingChannel counted = new CountingChannel(ch);
+            t.getValue().bytes().writeTo(counted);
+            if (counted.count() != t.getValue().size()) {
+                throw new IOException("tensor '" + t.getKey() + "' produced " + counted.count() + " bytes, expected " + t.getValue().size());
             }
         }
     }

@@ -130,18 +130,6 @@ public final class ShardedSafetensors implements AutoCloseable {
         return "no tensor '" + name + "' in " + files.stream().map(f -> f.path().toString()).toList();
     }
 
-    /** Float tensors to write, in order. */
-    public record NamedFloats(String name, long[] shape, float[] values) {}
-
-    /** Writes float tensors converted to {@code dtype}; see {@link #write(Path, LinkedHashMap, long, Map)}. */
-    public static void write(Path dir, List<NamedFloats> tensors, SafetensorsDType dtype, long maxShardBytes) throws IOException {
-        LinkedHashMap<String, SafetensorsData> data = new LinkedHashMap<>();
-        for (NamedFloats t : tensors) {
-            if (data.put(t.name(), SafetensorsData.floats(t.shape(), t.values(), dtype)) != null) throw new IllegalArgumentException("duplicate tensor '" + t.name() + "'");
-        }
-        write(dir, data, maxShardBytes, Map.of("format", "pt"));
-    }
-
     public static void write(Path dir, LinkedHashMap<String, SafetensorsData> tensors, long maxShardBytes) throws IOException {
         write(dir, tensors, maxShardBytes, Map.of("format", "pt"));
     }
@@ -164,7 +152,7 @@ public final class ShardedSafetensors implements AutoCloseable {
     /** A tensor whose bytes are produced when its shard is written. */
     public record Streamed(String name, SafetensorsDType dtype, long[] shape, SafetensorsWriter.TensorBytes bytes) {
         long byteSize() {
-            return SafetensorsWriter.byteSize(dtype, shape);
+            return dtype.byteSize(shape);
         }
     }
 

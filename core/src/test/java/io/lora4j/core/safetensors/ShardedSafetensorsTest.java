@@ -92,9 +92,12 @@ class ShardedSafetensorsTest {
     }
 
     @Test
-    void theNamedFloatsOverloadConvertsToTheGivenDtype() throws Exception {
+    void streamedFloatsAreWrittenInTheGivenDtype() throws Exception {
         float[] v = {1f / 3, -2.5f, 1e-3f};
-        ShardedSafetensors.write(tmp, List.of(new ShardedSafetensors.NamedFloats("w", new long[] {3}, v)), SafetensorsDType.BF16, 1 << 20);
+        ShardedSafetensors.writeStreamed(tmp, List.of(new ShardedSafetensors.Streamed("w", SafetensorsDType.BF16, new long[] {3}, ch -> {
+            java.nio.ByteBuffer b = SafetensorsData.floats(new long[] {3}, v, SafetensorsDType.BF16).data();
+            while (b.hasRemaining()) ch.write(b);
+        })), 1 << 20, Map.of("format", "pt"));
         try (ShardedSafetensors s = ShardedSafetensors.open(tmp)) {
             assertEquals(SafetensorsDType.BF16, s.dtype("w"));
             float[] got = s.readFloats("w");
