@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -132,7 +133,7 @@ public final class ExportMemoryBenchmark {
         int rc = p.waitFor();
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (rc != 0) throw new IOException("the child JVM failed (exit " + rc + "):\n" + log);
-        for (String line : log.split("\n")) if (line.startsWith("Rss")) System.err.println("  child at exit: " + line); // stderr: bench memory prints its table on stdout
+        for (String line : log.split("\n")) if (line.startsWith("Rss") || line.startsWith("Heap") || line.startsWith("JavaCPP")) System.err.println("  child at exit: " + line); // stderr: bench memory prints its table on stdout
         long peak = -1;
         for (String line : log.split("\n")) if (line.startsWith("VmHWM-KiB ")) peak = Long.parseLong(line.substring(10).trim());
         if (peak < 0) throw new IOException("the child JVM reported no VmHWM:\n" + log);
@@ -145,9 +146,15 @@ public final class ExportMemoryBenchmark {
         try (GgufFile f = GgufFile.open(base)) {
             c = io.lora4j.core.model.GgufCheckpoint.config(f);
         }
-        LoraAdapter a = LoraAdapter.create(c, new LoraConfig(rank, 2f * rank, 0f, EnumSet.allOf(Projection.class), false), 7);
+        // an adapter as the export command reads one (no gradient buffers), filled at random
+        LoraAdapter a = LoraAdapter.empty(c, new LoraConfig(rank, 2f * rank, 0f, EnumSet.allOf(Projection.class), false));
         Nd4j.getRandom().setSeed(3);
-        for (LoraModule m : a.modules()) m.b().assign(Nd4j.randn(DataType.FLOAT, m.b().shape()).muli(bStd));
+        for (LoraModule m : a.modules()) {
+            try (INDArray ra = Nd4j.rand(DataType.FLOAT, m.a().shape()); INDArray rb = Nd4j.randn(DataType.FLOAT, m.b().shape())) {
+                m.a().assign(ra.subi(0.5).muli(2 / Math.sqrt(m.a().size(1))));
+                m.b().assign(rb.muli(bStd));
+            }
+        }
         List<int[]> eval = new ArrayList<>();
         if (evalTokens > 0) {
             int[] s = new int[evalTokens];
@@ -165,6 +172,15 @@ public final class ExportMemoryBenchmark {
             if (line.startsWith("VmHWM:")) System.out.println("VmHWM-KiB " + line.replaceAll("[^0-9]", ""));
             if (line.startsWith("Rss")) System.out.println(line);
         }
+        // where the anonymous memory is: the Java heap as committed (its growth under -Xmx is the GC's choice) and
+        // JavaCPP's native allocations (ND4J buffers) as they stand at exit
+        long peakCommitted = 0;
+        for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == java.lang.management.MemoryType.HEAP) peakCommitted += pool.getPeakUsage().getCommitted();
+        }
+        System.out.printf("Heap committed: %d MiB at exit, pools' peak %d MiB%n", Runtime.getRuntime().totalMemory() >> 20, peakCommitted >> 20);
+        System.out.printf("JavaCPP physical bytes: %d MiB, tracked: %d MiB%n", org.bytedeco.javacpp.Pointer.physicalBytes() >> 20,
+                org.bytedeco.javacpp.Pointer.totalBytes() >> 20);
     }
 
     /** A synthetic F16 base, streamed tensor by tensor: Gaussian weights (σ 0.02), norms near 1. */

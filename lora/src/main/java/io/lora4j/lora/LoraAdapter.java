@@ -24,12 +24,12 @@ public final class LoraAdapter {
     private final LlamaConfig model;
     private final LoraConfig config;
     private final INDArray params; // (P)
-    private final INDArray grads;  // (P)
+    private final INDArray grads;  // (P), or null for an adapter read for inference (merge, export, generate)
     private final List<LoraModule> modules;
     private final Map<String, LoraModule> byKey = new LinkedHashMap<>();
     private final Map<String, Dropout> dropouts = new LinkedHashMap<>();
 
-    private LoraAdapter(LlamaConfig model, LoraConfig config, DataType type) {
+    private LoraAdapter(LlamaConfig model, LoraConfig config, DataType type, boolean withGradients) {
         this.model = model;
         this.config = config;
         long total = 0;
@@ -37,16 +37,16 @@ public final class LoraAdapter {
             for (Projection p : config.targets()) total += (long) config.r() * (p.inFeatures(model) + p.outFeatures(model));
         }
         this.params = Nd4j.zeros(type, total);
-        this.grads = Nd4j.zeros(type, total);
+        this.grads = withGradients ? Nd4j.zeros(type, total) : null;
         List<LoraModule> list = new ArrayList<>();
         long offset = 0;
         int salt = 0;
         for (int l = 0; l < model.nLayers(); l++) {
             for (Projection p : config.targets()) {
                 int in = p.inFeatures(model), out = p.outFeatures(model), r = config.r();
-                INDArray a = view(params, offset, r, in), da = view(grads, offset, r, in);
+                INDArray a = view(params, offset, r, in), da = grads == null ? null : view(grads, offset, r, in);
                 offset += (long) r * in;
-                INDArray b = view(params, offset, out, r), db = view(grads, offset, out, r);
+                INDArray b = view(params, offset, out, r), db = grads == null ? null : view(grads, offset, out, r);
                 offset += (long) out * r;
                 LoraModule m = new LoraModule(l, p, a, b, da, db, config.scaling());
                 list.add(m);
@@ -67,20 +67,25 @@ public final class LoraAdapter {
     }
 
     public static LoraAdapter create(LlamaConfig model, LoraConfig config, long seed, DataType type) {
-        LoraAdapter adapter = new LoraAdapter(model, config, type);
+        LoraAdapter adapter = new LoraAdapter(model, config, type, true);
         SplittableRandom rng = new SplittableRandom(seed);
         for (LoraModule m : adapter.modules) {
             double bound = 1.0 / Math.sqrt(m.a().size(1));
             double[] v = new double[(int) m.a().length()];
             for (int i = 0; i < v.length; i++) v[i] = (rng.nextDouble() * 2 - 1) * bound;
-            m.a().assign(Nd4j.createFromArray(v).castTo(type).reshape(m.a().shape()));
+            try (INDArray d = Nd4j.createFromArray(v); INDArray t = d.castTo(type)) { // freed now: at 7B these are ~7 MB per layer
+                m.a().assign(t.reshape(m.a().shape()));
+            }
         }
         return adapter;
     }
 
-    /** An all-zero adapter of this shape, to be filled by a reader. */
+    /**
+     * An all-zero adapter of this shape, to be filled by a reader, for inference: it has no gradient buffers (they
+     * would double its memory, 5 MB per layer of a 7B model at r 16, in every merge and export).
+     */
     public static LoraAdapter empty(LlamaConfig model, LoraConfig config) {
-        return new LoraAdapter(model, config, DataType.FLOAT);
+        return new LoraAdapter(model, config, DataType.FLOAT, false);
     }
 
     public LlamaConfig modelConfig() {
@@ -105,6 +110,11 @@ public final class LoraAdapter {
     }
 
     public INDArray gradients() {
+        return requireGradients();
+    }
+
+    private INDArray requireGradients() {
+        if (grads == null) throw new IllegalStateException("this adapter was read for inference and has no gradient buffers: train one made by LoraAdapter.create");
         return grads;
     }
 
@@ -113,7 +123,7 @@ public final class LoraAdapter {
     }
 
     public void zeroGradients() {
-        grads.assign(0);
+        requireGradients().assign(0);
     }
 
     /** Training turns dropout on; {@code seed} fixes its masks for one micro-batch (same seed → same masks). */

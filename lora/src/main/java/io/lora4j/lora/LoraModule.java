@@ -5,7 +5,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The adapter of one projection of one layer: A (r, in), B (out, r), their gradients, and the scaling.
- * A, B, dA and dB are views into the flat buffers of the {@link LoraAdapter} that owns them.
+ * A, B, dA and dB are views into the flat buffers of the {@link LoraAdapter} that owns them (dA and dB are null in an
+ * adapter read for inference).
  */
 public record LoraModule(int layer, Projection projection, INDArray a, INDArray b, INDArray gradA, INDArray gradB, float scaling) {
 

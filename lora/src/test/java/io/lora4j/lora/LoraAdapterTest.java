@@ -34,6 +34,24 @@ class LoraAdapterTest {
     }
 
     @Test
+    void anAdapterReadForInferenceHasNoGradientBuffersAndSaysSoWhenAskedToTrain() throws Exception {
+        LlamaConfig c = TinyModels.config(2, false);
+        LoraAdapter trained = LoraAdapter.create(c, ALL, 7);
+        for (LoraModule m : trained.modules()) m.b().assign(0.01);
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("lora4j-infer");
+        PeftAdapterIO.save(dir, trained, "tiny");
+        LoraAdapter read = AdapterLoader.load(dir, c, 1f);
+        assertEquals(trained.parameters(), read.parameters(), "the parameters read back");
+        assertNull(read.module(1, Projection.DOWN).gradA(), "no gradient views");
+        IllegalStateException e = assertThrows(IllegalStateException.class, read::gradients);
+        assertTrue(e.getMessage().contains("no gradient buffers"), e.getMessage());
+        assertThrows(IllegalStateException.class, read::zeroGradients);
+        int[][] tokens = TinyModels.tokens(c, 2, 7, 3);
+        LlamaModel base = TinyModels.model(c, 1, DataType.FLOAT, io.lora4j.core.model.LinearFactory.FROZEN);
+        assertArrayEquals(trained.attach(base).logits(tokens).toFloatMatrix()[0], read.attach(base).logits(tokens).toFloatMatrix()[0], 0f, "the forward pass needs none");
+    }
+
+    @Test
     void initialisationIsKaimingUniformWithPeftBounds() {
         LlamaConfig c = TinyModels.config(1, false);
         LoraAdapter adapter = LoraAdapter.create(c, ALL, 9);
