@@ -12,17 +12,18 @@ import java.util.SplittableRandom;
  * never seen. Held-out instructions are tasks of the instruction set on inputs it never contains.
  */
 public final class DemoData {
-    static final String[] NOUNS = {"cat", "dog", "bird", "fish", "tree", "ball", "boat", "star", "moon", "sun", "apple", "book", "house", "car",
-        "river", "flower", "frog", "king", "lamp", "horse"};
-    static final String[] ADJ = {"big", "small", "happy", "sad", "old", "new", "fast", "slow", "hot", "cold", "tall", "short", "good", "bad",
-        "red", "blue"};
+    // a small world: with 20 nouns and 16 adjectives the 0.8M-parameter base, pretrained for under three minutes,
+    // could not copy an English word it was shown (it answered with another word of the same kind); with 10 and 10
+    // it copies them and learns the opposites from the prose
+    static final String[] NOUNS = {"cat", "dog", "bird", "fish", "tree", "boat", "frog", "king", "lamp", "horse"};
+    static final String[] ADJ = {"big", "small", "old", "new", "hot", "cold", "tall", "short", "red", "blue"};
     static final Map<String, String> OPPOSITE = new LinkedHashMap<>();
     static final String[] VERBS = {"sees", "likes", "finds", "has", "wants", "helps"};
     static final String[] NOUNS_ZH = {"猫", "狗", "鸟", "鱼", "树", "球", "船", "星", "月", "花", "书", "马"};
     static final Map<String, String> OPPOSITE_ZH = new LinkedHashMap<>();
 
     static {
-        String[][] pairs = {{"big", "small"}, {"happy", "sad"}, {"old", "new"}, {"fast", "slow"}, {"hot", "cold"}, {"tall", "short"}, {"good", "bad"}};
+        String[][] pairs = {{"big", "small"}, {"old", "new"}, {"hot", "cold"}, {"tall", "short"}};
         for (String[] p : pairs) {
             OPPOSITE.put(p[0], p[1]);
             OPPOSITE.put(p[1], p[0]);
@@ -86,14 +87,12 @@ public final class DemoData {
 
     /**
      * Instruction set for fine-tuning: {@code n} records drawn evenly from seven tasks (the demo config turns
-     * deduplication off so that tasks with few distinct inputs keep their share), none equal to a held-out
-     * question. The opposites of tall/short and 高/矮 are never asked: the held-out questions about them rely on
-     * what the base model read in pretraining.
+     * deduplication off so that tasks with few distinct inputs keep their share), none equal to a held-out question.
      */
     public static List<Instruction> instructions(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
-        String[] opp = OPPOSITE.keySet().stream().filter(a -> !a.equals("tall") && !a.equals("short")).toArray(String[]::new);
-        String[] oppZh = OPPOSITE_ZH.keySet().stream().filter(a -> !a.equals("高") && !a.equals("矮")).toArray(String[]::new);
+        String[] opp = OPPOSITE.keySet().toArray(String[]::new);
+        String[] oppZh = OPPOSITE_ZH.keySet().toArray(String[]::new);
         List<Instruction> heldOut = heldOut();
         List<Instruction> out = new ArrayList<>(n);
         while (out.size() < n) {
@@ -136,16 +135,20 @@ public final class DemoData {
         return out;
     }
 
-    /** Held-out questions: tasks from the instruction set on inputs it never contains (and two opposites it never asks). */
+    /**
+     * Held-out questions: tasks of the instruction set on inputs it never contains — a sentence it never saw, a range
+     * it never counted, a word it was never asked to repeat. Answering them takes the skill, not a memorised answer.
+     * (Opposites are not asked: with the few pairs of this world, every opposite question is one the fine-tune saw.)
+     */
     public static List<Instruction> heldOut() {
         return List.of(new Instruction("Repeat the word twice.", "frog", "frog frog"),
-                new Instruction("Repeat the word twice.", "horse", "horse horse"),
-                new Instruction("What is the opposite of tall?", "", "short"),
                 new Instruction("Count from 1 to 6.", "", "1 2 3 4 5 6"),
+                new Instruction("Count from 3 to 9.", "", "3 4 5 6 7 8 9"),
                 new Instruction("What is the last word of the sentence?", "The old king sees a red lamp.", "lamp"),
+                new Instruction("What is the last word of the sentence?", "The tall tree wants a blue frog.", "frog"),
                 new Instruction("把这个词重复两次。", "船", "船船"),
-                new Instruction("高的反义词是什么？", "", "矮"),
-                new Instruction("句子的第一个字是什么？", "马喜欢鱼。", "马"));
+                new Instruction("句子的第一个字是什么？", "马喜欢鱼。", "马"),
+                new Instruction("句子的第一个字是什么？", "星喜欢月。", "星"));
     }
 
     private static String pick(SplittableRandom r, String[] a) {
