@@ -1,11 +1,14 @@
 package io.lora4j.export.quant;
 
+import io.lora4j.core.ggml.GgmlDequantizer;
 import io.lora4j.core.ggml.GgmlType;
 import io.lora4j.core.gguf.GgufFile;
 import io.lora4j.core.gguf.GgufTensorInfo;
 import io.lora4j.core.gguf.GgufValue;
 import io.lora4j.core.gguf.GgufWriter;
+import io.lora4j.core.model.WeightSource;
 import java.io.IOException;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -15,7 +18,7 @@ import java.util.List;
  * {@code lora4j quantize IN OUT TYPE}: re-writes a GGUF with llama-quantize's type mixing and ggml's reference
  * quantizers: tensors sorted layer-major as llama-quantize orders them, metadata copied with
  * general.file_type and general.quantization_version set, alignment 32. Streams: each tensor is read, quantized and
- * written before the next is read, into a temporary file renamed at the end.
+ * written before the next is read (a part of rows at a time), into a temporary file renamed at the end.
  */
 public final class GgufQuantizer {
     private GgufQuantizer() {}
@@ -57,26 +60,35 @@ public final class GgufQuantizer {
                 } catch (IllegalArgumentException e) {
                     throw new IOException(in + ": " + e.getMessage(), e);
                 }
-                // read and quantized only when the writer reaches it: one tensor in memory at a time
+                // read, quantized and written a part of rows at a time when the writer reaches it: no whole tensor in memory
                 float[] weights = qw;
-                w.addTensor(t.name(), t.ne(), target, () -> quantizeTensor(f.readFloats(t), t.ne(), target, threads, weights));
+                w.addTensorStream(t.name(), t.ne(), target, ch -> quantizeInParts(f, t, target, threads, weights, WeightSource.PART_VALUES, ch));
             }
             w.write(out);
         }
     }
 
-    /** Quantizes one tensor; with weights of ne[0]·ne[2] values, each ne[2] slice (expert) gets its own ne[0] weights. */
-    static java.nio.ByteBuffer quantizeTensor(float[] values, long[] ne, GgmlType type, int threads, float[] qw) {
-        int rowLen = (int) ne[0];
-        int slices = ne.length > 2 && qw != null ? (int) ne[2] : 1;
-        if (slices == 1) return Quantizers.quantize(values, values.length / rowLen, rowLen, type, threads, qw);
-        int per = values.length / slices;
-        java.nio.ByteBuffer all = java.nio.ByteBuffer.allocate((int) (type.rowBytes(rowLen) * (values.length / rowLen))).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    /**
+     * Quantizes tensor {@code t} of {@code f} into {@code ch}, about {@code partValues} values at a time. ggml quantizes
+     * each row on its own, so the parts give exactly the bytes of the whole tensor; a part never spans two ne[2]
+     * slices, since with an importance matrix each slice (expert) has its own weights.
+     */
+    static void quantizeInParts(GgufFile f, GgufTensorInfo t, GgmlType target, int threads, float[] qw, long partValues, WritableByteChannel ch) throws IOException {
+        int rowLen = (int) t.ne()[0];
+        long rows = t.elementCount() / rowLen;
+        int slices = t.ne().length > 2 && qw != null ? (int) t.ne()[2] : 1;
+        long rowsPerSlice = rows / slices, rowBytes = t.type().rowBytes(rowLen);
+        int partRows = (int) Math.max(1, Math.min(partValues / rowLen, rowsPerSlice));
         for (int s = 0; s < slices; s++) {
-            float[] part = java.util.Arrays.copyOfRange(values, s * per, (s + 1) * per);
-            all.put(Quantizers.quantize(part, per / rowLen, rowLen, type, threads, java.util.Arrays.copyOfRange(qw, s * rowLen, (s + 1) * rowLen)));
+            float[] weights = slices == 1 ? qw : java.util.Arrays.copyOfRange(qw, s * rowLen, (s + 1) * rowLen);
+            for (long r0 = 0; r0 < rowsPerSlice; r0 += partRows) {
+                int n = (int) Math.min(partRows, rowsPerSlice - r0);
+                float[] v = new float[n * rowLen];
+                GgmlDequantizer.dequantize(t.type(), f.readTensorBytes(t, (s * rowsPerSlice + r0) * rowBytes, Math.toIntExact(n * rowBytes)), v, 0, v.length);
+                java.nio.ByteBuffer q = Quantizers.quantize(v, n, rowLen, target, threads, weights);
+                while (q.hasRemaining()) ch.write(q);
+            }
         }
-        return all.flip();
     }
 
     /** llama-quantize's order: non-layer tensors first, then by layer number, then by name. */
