@@ -73,8 +73,10 @@ public final class LoraAdapter {
             double bound = 1.0 / Math.sqrt(m.a().size(1));
             double[] v = new double[(int) m.a().length()];
             for (int i = 0; i < v.length; i++) v[i] = (rng.nextDouble() * 2 - 1) * bound;
-            try (INDArray d = Nd4j.createFromArray(v); INDArray t = d.castTo(type)) { // freed now: at 7B these are ~7 MB per layer
+            try (INDArray d = Nd4j.createFromArray(v)) { // freed now, not at the next GC: at 7B these are ~7 MB per layer
+                INDArray t = d.castTo(type); // d itself when type is DOUBLE: closed once, by the try
                 m.a().assign(t.reshape(m.a().shape()));
+                if (t != d) t.close();
             }
         }
         return adapter;
