@@ -16,6 +16,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 public final class WeightScratch {
     private static final ThreadLocal<Map<DataType, INDArray>> BUFFERS = ThreadLocal.withInitial(() -> new EnumMap<>(DataType.class));
 
+    /** Nanoseconds this process spent expanding (all threads), for the benchmarks' breakdown. */
+    private static final java.util.concurrent.atomic.AtomicLong EXPANSION_NANOS = new java.util.concurrent.atomic.AtomicLong();
+
     private WeightScratch() {}
 
     /**
@@ -25,8 +28,10 @@ public final class WeightScratch {
     public static INDArray expand(FrozenWeight w, DataType type) {
         INDArray dense = w.denseAs(type);
         if (dense != null) return dense;
+        long t0 = System.nanoTime();
         INDArray view = view(type, w.rows(), w.cols());
         w.expandInto(view);
+        EXPANSION_NANOS.addAndGet(System.nanoTime() - t0);
         return view;
     }
 
@@ -44,6 +49,11 @@ public final class WeightScratch {
         }
         INDArray part = flat.length() == n ? flat : flat.get(NDArrayIndex.interval(0, n));
         return part.reshape('c', rows, cols);
+    }
+
+    /** Seconds spent in {@link #expand} so far (a process-wide total). */
+    public static double expansionSeconds() {
+        return EXPANSION_NANOS.get() / 1e9;
     }
 
     /** Elements of this thread's scratch buffers (for memory reports). */

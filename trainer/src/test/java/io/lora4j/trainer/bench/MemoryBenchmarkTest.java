@@ -48,7 +48,7 @@ class MemoryBenchmarkTest {
     @Test
     void aMeasuredRowStartsWithTheIssuesCellsInOrder() {
         var step = new MemoryBenchmark.StepResult("m.gguf", BaseDtype.AUTO, 512, true, 10.5, 3600 * MIB, 1000 * MIB, 900 * MIB, 4321 * MIB,
-                2048 * MIB, 100 * MIB, 200 * MIB, 172 * MIB, 25.0, 40.0, 500.0);
+                2048 * MIB, 100 * MIB, 200 * MIB, 172 * MIB, 25.0, 3.25, 40.0, 500.0);
         var export = new MemoryBenchmark.ExportResult(1500 * MIB, 20.0, 400_000_000L);
         String row = MemoryBenchmark.format(new MemoryBenchmark.Row(GgmlType.Q4_0, 32, step.line(), export, null));
         String[] cells = cells(row);
@@ -63,10 +63,12 @@ class MemoryBenchmarkTest {
         assertEquals("0.500", cells[7]);     // 500 GFLOP / 25 s = 20 GFLOP/s of a 40 GFLOP/s peak
         assertEquals("20.0", cells[8]);      // 400 MB / 20 s
         assertEquals("3600", cells[9]);
-        assertEquals("10.5000", cells[13]);
-        assertEquals("", cells[14]);
+        assertEquals("172", cells[12]);
+        assertEquals("3.25", cells[13]);     // seconds of the step spent expanding stored weights
+        assertEquals("10.5000", cells[14]);
+        assertEquals("", cells[15]);
         // loading's peak counts when it is the higher one
-        var loadHigher = new MemoryBenchmark.StepResult("m.gguf", BaseDtype.AUTO, 512, true, 1, 0, 5000 * MIB, 0, 4321 * MIB, 0, 0, 0, 0, 1, 1, 1);
+        var loadHigher = new MemoryBenchmark.StepResult("m.gguf", BaseDtype.AUTO, 512, true, 1, 0, 5000 * MIB, 0, 4321 * MIB, 0, 0, 0, 0, 1, 0, 1, 1);
         assertEquals("5000", cells(MemoryBenchmark.format(new MemoryBenchmark.Row(GgmlType.Q4_0, 32, loadHigher.line(), null, null)))[2]);
     }
 
