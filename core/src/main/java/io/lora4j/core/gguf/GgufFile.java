@@ -118,6 +118,16 @@ public final class GgufFile implements AutoCloseable {
     }
 
     /**
+     * Rows [firstRow, firstRow + n) of a tensor (rows of ne[0] values) read as {@link #readTensorBytes} does and
+     * dequantized into {@code out[at ..]}: what a streaming pass over a model (quantize, the export's checks) reads.
+     */
+    public void readRowsInto(GgufTensorInfo t, long firstRow, int n, float[] out, int at) throws IOException {
+        long rowLen = t.ne()[0], rowBytes = t.type().rowBytes(rowLen);
+        ByteBuffer bytes = readTensorBytes(t, firstRow * rowBytes, Math.toIntExact(n * rowBytes));
+        GgmlDequantizer.dequantize(t.type(), bytes, out, at, Math.toIntExact(n * rowLen));
+    }
+
+    /**
      * Copies a tensor's raw bytes to {@code out} through the file channel, without mapping them (a mapping stays
      * resident until it is garbage-collected; a streaming copy of a large model should not accumulate them).
      */

@@ -30,7 +30,7 @@ public final class BlockWeight implements FrozenWeight {
 
     /**
      * Each thread's staging rows, reused: a new array per task made ~180 MB of garbage per 7B expansion (hundreds per
-     * step) and, at 704 KB for the down projection, G1 humongous objects, which grew a 7B step's heap by ~0.5 GiB.
+     * step) and, at 704 KB for the down projection, G1 humongous objects: a 7B Q4_0 step peaked at 6252 MiB, 5588 with this.
      */
     private static final ThreadLocal<float[]> STAGE = ThreadLocal.withInitial(() -> new float[0]);
 

@@ -169,7 +169,6 @@ public final class GgufCheckpoint implements WeightSource {
         WeightSource.checkRowIds(hfName, rows, ids);
         int[] source = rowSources(hfName, rows);
         int c = Math.toIntExact(cols);
-        long rowBytes = t.type().rowBytes(cols);
         float[] out = new float[Math.multiplyExact(ids.length, c)];
         List<int[]> pieces = new ArrayList<>(); // {first stored row, first output row, rows}
         WeightSource.forEachRun(ids, source, (first, at, n) -> {
@@ -178,8 +177,7 @@ public final class GgufCheckpoint implements WeightSource {
         try {
             pieces.parallelStream().forEach(p -> {
                 try {
-                    ByteBuffer bytes = file.readTensorBytes(t, p[0] * rowBytes, Math.toIntExact(p[2] * rowBytes));
-                    GgmlDequantizer.dequantize(t.type(), bytes, out, p[1] * c, p[2] * c);
+                    file.readRowsInto(t, p[0], p[2], out, p[1] * c);
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }

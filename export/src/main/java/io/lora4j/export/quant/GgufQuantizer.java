@@ -1,6 +1,5 @@
 package io.lora4j.export.quant;
 
-import io.lora4j.core.ggml.GgmlDequantizer;
 import io.lora4j.core.ggml.GgmlType;
 import io.lora4j.core.gguf.GgufFile;
 import io.lora4j.core.gguf.GgufTensorInfo;
@@ -77,14 +76,14 @@ public final class GgufQuantizer {
         int rowLen = (int) t.ne()[0];
         long rows = t.elementCount() / rowLen;
         int slices = t.ne().length > 2 && qw != null ? (int) t.ne()[2] : 1;
-        long rowsPerSlice = rows / slices, rowBytes = t.type().rowBytes(rowLen);
+        long rowsPerSlice = rows / slices;
         int partRows = (int) Math.max(1, Math.min(partValues / rowLen, rowsPerSlice));
         for (int s = 0; s < slices; s++) {
             float[] weights = slices == 1 ? qw : java.util.Arrays.copyOfRange(qw, s * rowLen, (s + 1) * rowLen);
             for (long r0 = 0; r0 < rowsPerSlice; r0 += partRows) {
                 int n = (int) Math.min(partRows, rowsPerSlice - r0);
                 float[] v = new float[n * rowLen];
-                GgmlDequantizer.dequantize(t.type(), f.readTensorBytes(t, (s * rowsPerSlice + r0) * rowBytes, Math.toIntExact(n * rowBytes)), v, 0, v.length);
+                f.readRowsInto(t, s * rowsPerSlice + r0, n, v, 0);
                 java.nio.ByteBuffer q = Quantizers.quantize(v, n, rowLen, target, threads, weights);
                 while (q.hasRemaining()) ch.write(q);
             }
